@@ -4,6 +4,7 @@
 #include <warden/diagnostics.hpp>
 #include <warden/frame.hpp>
 #include <warden/geo.hpp>
+#include <warden/geometry.hpp>
 #include <warden/records.hpp>
 #include <warden/result.hpp>
 #include <warden/schedule.hpp>
