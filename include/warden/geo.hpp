@@ -58,7 +58,9 @@ class lat_lon {
 // Geodesic distance on the WGS84 ellipsoid, metres.
 double geodesic_distance_m(lat_lon a, lat_lon b) noexcept;
 // Initial bearing from a to b along the geodesic, degrees clockwise from
-// true north in [0, 360).
+// true north in [0, 360). Conventions follow GeographicLib: at a pole, north
+// is the direction of a's meridian (lon_deg); for a == b the bearing is that
+// of a degenerate meridian arc (180 north of the equator, 0 south).
 double geodesic_bearing_deg(lat_lon a, lat_lon b) noexcept;
 
 }  // namespace warden
