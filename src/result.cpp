@@ -17,6 +17,7 @@ std::string_view to_string(errc code) noexcept {
     case errc::missing_field: return "missing_field";
     case errc::line_too_long: return "line_too_long";
     case errc::empty_file: return "empty_file";
+    case errc::duplicate_column: return "duplicate_column";
     case errc::bad_time: return "bad_time";
     case errc::time_out_of_range: return "time_out_of_range";
     case errc::future_time: return "future_time";
@@ -51,6 +52,7 @@ std::string_view to_string(errc code) noexcept {
     case errc::invalid_geometry: return "invalid_geometry";
     case errc::repaired: return "repaired";
     case errc::bad_property: return "bad_property";
+    case errc::bad_crs: return "bad_crs";
     case errc::bad_schedule: return "bad_schedule";
     case errc::bad_day: return "bad_day";
     case errc::bad_local_time: return "bad_local_time";

@@ -35,6 +35,7 @@ enum class errc : std::uint16_t {
   missing_field = 204,   // a required field is empty
   line_too_long = 205,   // a record exceeds the line length limit
   empty_file = 206,      // no header row
+  duplicate_column = 207, // a known column named twice in the header row
   // 3xx: time
   bad_time = 300,        // not ISO 8601 or epoch milliseconds
   time_out_of_range = 301, // a valid date outside the supported range
@@ -72,6 +73,7 @@ enum class errc : std::uint16_t {
   invalid_geometry = 514, // GEOS says invalid for another reason
   repaired = 515,        // not an error: geometry was made valid by --repair
   bad_property = 516,    // a property of the wrong JSON type
+  bad_crs = 517,         // a GeoJSON crs other than CRS84 / EPSG:4326
   // 6xx: schedules
   bad_schedule = 600,    // schedule is not an object / malformed
   bad_day = 601,
