@@ -1,5 +1,6 @@
 // Curfew compliance evaluation (warden/curfew.hpp).
 #include <warden/curfew.hpp>
+#include <warden/verdict.hpp>
 
 #include <algorithm>
 
@@ -139,10 +140,11 @@ curfew_report evaluate_sorted(const std::vector<presence_sample>& v, utc_interva
 }  // namespace
 
 presence circle_presence(const circle& home, xy p, double accuracy_m, double tolerance_m) noexcept {
-  const double d_m = distance_m(home.centre, p);
-  if (d_m + accuracy_m <= home.radius_m) return presence::inside;
-  if (d_m - accuracy_m > home.radius_m + tolerance_m) return presence::outside;
-  return presence::uncertain;
+  // The same rule as every zone (warden/verdict.hpp), so `warden check` and
+  // the curfew evaluator never disagree on a fix at exactly its accuracy
+  // from the boundary.
+  return to_presence(decide(home.radius_m - distance_m(home.centre, p), accuracy_m, tolerance_m,
+                            breach_side::outside));
 }
 
 std::vector<presence_sample> presence_from_rf(std::span<const device_event> events) {

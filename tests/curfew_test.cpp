@@ -274,7 +274,8 @@ TEST_CASE("circle verdicts are accuracy-aware with the boundary inside", "[curfe
   const row rows[] = {
       {1000.0, 10.0, 0, presence::inside},   {1040.0, 10.0, 0, presence::inside},  // d + acc == r
       {1040.5, 10.0, 0, presence::uncertain}, {1050.0, 0.0, 0, presence::inside},  // on the boundary
-      {1060.0, 10.0, 0, presence::uncertain},                                       // d - acc == r
+      {1060.0, 10.0, 0, presence::outside},  // d - acc == r: at least its accuracy away (DESIGN.md)
+      {1059.5, 10.0, 0, presence::uncertain},
       {1060.5, 10.0, 0, presence::outside},   {1060.5, 10.0, 5, presence::uncertain},
       {1065.5, 10.0, 5, presence::outside},   {1200.0, 200.0, 0, presence::uncertain},
   };

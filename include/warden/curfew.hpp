@@ -87,7 +87,10 @@ constexpr presence to_presence(verdict v) noexcept {
 
 // Accuracy-aware verdict for a point p (metres, same frame as home) whose
 // true position lies within accuracy_m of p. tolerance_m (>= 0) widens the
-// margin before `outside` (the zone's tolerance_m property).
+// margin before `outside` (the zone's tolerance_m property). The rule is
+// warden::decide with breach_side::outside (warden/verdict.hpp): inside when
+// at least accuracy_m inside the circle, outside when at least accuracy_m +
+// tolerance_m outside it, uncertain between.
 presence circle_presence(const circle& home, xy p, double accuracy_m, double tolerance_m = 0) noexcept;
 
 // RF home-unit events -> samples, in input order (see above for the mapping).
