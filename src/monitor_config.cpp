@@ -1,0 +1,138 @@
+// The monitoring engine's configuration file (docs/engine.md "Configuration").
+#include <warden/detail/json.hpp>
+#include <warden/monitor.hpp>
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+namespace warden {
+namespace {
+
+namespace json = detail::json;
+
+struct cfg_error {
+  std::string message;
+};
+
+double number(json::value v, std::string_view what, double lo, double hi) {
+  if (!v.is_number() || !std::isfinite(v.as_number()) || v.as_number() < lo || v.as_number() > hi)
+    throw cfg_error{std::string(what) + " must be a number in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]"};
+  return v.as_number();
+}
+std::chrono::milliseconds seconds(json::value v, std::string_view what, double hi = 30.0 * 86400) {
+  return std::chrono::milliseconds{static_cast<std::int64_t>(std::llround(number(v, what, 0, hi) * 1000.0))};
+}
+
+void read_overrides(json::value o, rule_overrides& r, std::string_view where) {
+  if (!o.is_object()) throw cfg_error{std::string(where) + " must be an object"};
+  for (std::size_t i = 0; i < o.size(); ++i) {
+    const std::string_view k = o.key_at(i);
+    const json::value v = o.value_at(i);
+    const std::string what = std::string(where) + "." + std::string(k);
+    if (k == "confirm_fixes") r.confirm_fixes = static_cast<std::uint32_t>(number(v, what, 1, 255));
+    else if (k == "confirm_dwell_s") r.confirm_dwell = seconds(v, what);
+    else if (k == "exit_fixes") r.exit_fixes = static_cast<std::uint32_t>(number(v, what, 1, 255));
+    else if (k == "max_gap_s") r.max_gap = seconds(v, what);
+    else if (k == "curfew_grace_s") r.curfew_grace = seconds(v, what);
+    else if (k == "curfew_stale_after_s") r.curfew_stale_after = seconds(v, what);
+    else if (k == "curfew_min_return_s") r.curfew_min_return = seconds(v, what);
+    else if (k == "transit") {
+      if (!v.is_bool()) throw cfg_error{what + " must be true or false"};
+      r.transit = v.as_bool();
+    } else if (k == "transit_min_depth_m") r.transit_min_depth_m = number(v, what, 0, 100000);
+    else throw cfg_error{"unknown key " + what};
+  }
+}
+
+risk_level parse_risk(json::value v, std::string_view what) {
+  const std::string_view s = v.as_string();
+  if (v.is_string() && s == "low") return risk_level::low;
+  if (v.is_string() && s == "medium") return risk_level::medium;
+  if (v.is_string() && s == "high") return risk_level::high;
+  throw cfg_error{std::string(what) + " must be \"low\", \"medium\" or \"high\""};
+}
+
+void read_config(json::value root, monitor_config& c) {
+  if (!root.is_object()) throw cfg_error{"configuration must be a JSON object"};
+  for (std::size_t i = 0; i < root.size(); ++i) {
+    const std::string_view k = root.key_at(i);
+    const json::value v = root.value_at(i);
+    const std::string what(k);
+    if (k == "allowed_lateness_s") c.allowed_lateness = seconds(v, what, 365.0 * 86400);
+    else if (k == "future_tolerance_s") c.future_tolerance = seconds(v, what);
+    else if (k == "max_accuracy_m") c.max_accuracy_m = number(v, what, 1, 100000);
+    else if (k == "snapshot_interval_s") c.snapshot_interval = std::max(std::chrono::milliseconds{1000}, seconds(v, what));
+    else if (k == "max_evidence_fixes") c.max_evidence_fixes = static_cast<std::size_t>(number(v, what, 3, 16));
+    else if (k == "motion") {
+      if (!v.is_object()) throw cfg_error{"motion must be an object"};
+      for (std::size_t j = 0; j < v.size(); ++j) {
+        const std::string_view mk = v.key_at(j);
+        const json::value mv = v.value_at(j);
+        const std::string mw = "motion." + std::string(mk);
+        if (mk == "max_speed_mps") c.motion.max_speed_mps = number(mv, mw, 1, 1000);
+        else if (mk == "accel_noise_m2_s3") c.motion.accel_noise_m2_s3 = number(mv, mw, 1e-6, 1000);
+        else if (mk == "gate_chi2") c.motion.gate_chi2 = number(mv, mw, 1, 1e6);
+        else if (mk == "hold_max_s") c.motion.hold_max = seconds(mv, mw);
+        else if (mk == "reset_after_s") c.motion.reset_after = seconds(mv, mw);
+        else throw cfg_error{"unknown key " + mw};
+      }
+    } else if (k == "rules") {
+      rule_overrides o;
+      read_overrides(v, o, "rules");
+      o.apply(c.rules);
+    } else if (k == "zones") {
+      if (!v.is_object()) throw cfg_error{"zones must be an object keyed by zone_id"};
+      for (std::size_t j = 0; j < v.size(); ++j)
+        read_overrides(v.value_at(j), c.zone_rules[std::string(v.key_at(j))], "zones." + std::string(v.key_at(j)));
+    } else if (k == "subjects") {
+      if (!v.is_object()) throw cfg_error{"subjects must be an object keyed by subject_id"};
+      for (std::size_t j = 0; j < v.size(); ++j) {
+        const std::string sid(v.key_at(j));
+        const json::value sv = v.value_at(j);
+        subject_orders& so = c.subjects[sid];
+        if (!sv.is_object()) throw cfg_error{"subjects." + sid + " must be an object"};
+        for (std::size_t m = 0; m < sv.size(); ++m) {
+          const std::string_view sk = sv.key_at(m);
+          const std::string sw = "subjects." + sid + "." + std::string(sk);
+          if (sk == "risk") so.risk = parse_risk(sv.value_at(m), sw);
+          else if (sk == "rules") read_overrides(sv.value_at(m), so.rules, sw);
+          else if (sk == "zones") {
+            const json::value zv = sv.value_at(m);
+            if (!zv.is_object()) throw cfg_error{sw + " must be an object keyed by zone_id"};
+            for (std::size_t n = 0; n < zv.size(); ++n)
+              read_overrides(zv.value_at(n), so.zone_rules[std::string(zv.key_at(n))], sw + "." + std::string(zv.key_at(n)));
+          } else {
+            throw cfg_error{"unknown key " + sw};
+          }
+        }
+      }
+    } else {
+      throw cfg_error{"unknown key " + what};
+    }
+  }
+}
+
+}  // namespace
+
+result<monitor_config> parse_monitor_config(std::string_view text, monitor_config base) {
+  json::location where;
+  auto doc = json::parse(text, {}, &where);
+  if (!doc) return make_error(doc.code(), "line " + std::to_string(where.line) + ": " + doc.err().message);
+  try {
+    read_config(doc->root(), base);
+  } catch (const cfg_error& e) {
+    return make_error(errc::bad_property, e.message);
+  }
+  return base;
+}
+
+result<monitor_config> read_monitor_config(const std::string& path, monitor_config base) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error(errc::io_error, "cannot open " + path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return parse_monitor_config(ss.str(), std::move(base));
+}
+
+}  // namespace warden

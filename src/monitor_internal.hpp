@@ -1,0 +1,410 @@
+// Internals of the monitoring engine (warden/monitor.hpp), shared by
+// src/monitor*.cpp and the white-box tests.
+#pragma once
+
+#include <warden/alert.hpp>
+#include <warden/curfew.hpp>
+#include <warden/monitor.hpp>
+#include <warden/motion_filter.hpp>
+#include <warden/prepared_polygon.hpp>
+#include <warden/schedule.hpp>
+#include <warden/verdict.hpp>
+#include <warden/zone.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <type_traits>
+#include <unordered_map>
+#include <vector>
+
+namespace warden::detail {
+
+inline constexpr std::int64_t never_ms = std::numeric_limits<std::int64_t>::max();
+inline constexpr std::int64_t dawn_ms = std::numeric_limits<std::int64_t>::min() / 4;
+
+// ---------------------------------------------------------------------------
+// Curfew: the incremental twin of evaluate_curfew (src/curfew.cpp). Samples
+// and window transitions must come in time order; the timeline between
+// them is consumed as it becomes known, so an absence is known to be a
+// breach as soon as its observed extent passes the grace period.
+
+enum class curfew_event : std::uint8_t {
+  absence_started, // an absence began (at ep_start)
+  breach_opened,   // the ongoing absence just became longer than grace
+  extended,        // an alerted absence grew
+  closed,          // an absence ended (breach() says whether it was one)
+};
+
+struct curfew_timing {
+  std::int64_t grace_ms;
+  std::int64_t stale_ms;
+  std::int64_t min_return_ms;
+};
+
+struct curfew_tracker {
+  std::int64_t w0 = 0, w1 = 0;  // current window [w0, w1)
+  std::int64_t cursor = 0;      // timeline consumed up to here
+  std::int64_t last_t = 0;      // last sample
+  std::int64_t ep_start = 0, last_out_end = 0, outside_ms = 0;
+  std::uint32_t bridged = 0;
+  std::uint32_t outside_samples = 0;
+  presence last_state = presence::uncertain;
+  std::uint8_t has_last = 0, in_window = 0, open = 0, alerted = 0, last_counted = 0;
+
+  bool breach(const curfew_timing& c) const noexcept { return last_out_end - ep_start > c.grace_ms; }
+  bool late_arrival() const noexcept { return ep_start == w0; }
+
+  template <class F>
+  void start_window(std::int64_t a, std::int64_t b, F&& on) {
+    (void)on;
+    w0 = a;
+    w1 = b;
+    cursor = a;
+    in_window = 1;
+    open = 0;
+    alerted = 0;
+  }
+  template <class F>
+  void end_window(const curfew_timing& c, F&& on) {
+    if (!in_window) return;
+    consume_until(w1, c, on);
+    if (open) close(on);
+    in_window = 0;
+  }
+  template <class F>
+  void sample(std::int64_t t, presence p, const curfew_timing& c, F&& on) {
+    if (in_window) consume_until(t, c, on);
+    if (has_last && last_t == t) {
+      if (last_state != p) last_state = presence::uncertain;
+    } else {
+      last_t = t;
+      last_state = p;
+      has_last = 1;
+      last_counted = 0;
+    }
+  }
+  template <class F>
+  void consume_until(std::int64_t t, const curfew_timing& c, F&& on) {
+    if (!in_window) return;
+    if (t > w1) t = w1;
+    if (t <= cursor) return;
+    if (has_last) {
+      const std::int64_t speak_end = last_state == presence::no_data ? never_ms : last_t + c.stale_ms;
+      if (cursor < speak_end) {
+        const std::int64_t e = std::min(t, speak_end);
+        feed(cursor, e, last_state == presence::no_data ? presence::uncertain : last_state, last_state == presence::no_data, c, on);
+        cursor = e;
+      }
+    }
+    if (cursor < t) {
+      feed(cursor, t, presence::uncertain, true, c, on);
+      cursor = t;
+    }
+  }
+
+ private:
+  template <class F>
+  void feed(std::int64_t s, std::int64_t e, presence p, bool unknown, const curfew_timing& c, F&& on) {
+    if (!unknown && p == presence::outside) {
+      if (!open) {
+        open = 1;
+        ep_start = s;
+        bridged = 0;
+        outside_ms = 0;
+        outside_samples = 0;
+        alerted = 0;
+        on(curfew_event::absence_started, *this);
+      } else if (s != last_out_end) {
+        ++bridged;
+      }
+      outside_ms += e - s;
+      last_out_end = e;
+      if (!last_counted) {
+        ++outside_samples;
+        last_counted = 1;
+      }
+      if (!alerted && breach(c)) {
+        alerted = 1;
+        on(curfew_event::breach_opened, *this);
+      } else if (alerted) {
+        on(curfew_event::extended, *this);
+      }
+    } else if (open && e - last_out_end >= c.min_return_ms) {
+      close(on);
+    }
+  }
+  template <class F>
+  void close(F&& on) {
+    open = 0;
+    on(curfew_event::closed, *this);
+    alerted = 0;
+  }
+};
+static_assert(std::is_trivially_copyable_v<curfew_tracker>);
+
+// ---------------------------------------------------------------------------
+// Records, episodes, state.
+
+// A merged record, 24 bytes. Positions quantised to 1e-7 degree (~1 cm) at
+// ingest so that live processing and replay see exactly the same numbers.
+struct hrec {
+  std::int64_t t_ms = 0;
+  std::int32_t lat_e7 = 0;
+  std::int32_t lon_e7 = 0;
+  float accuracy_m = 0;
+  std::uint8_t kind = 0;    // 0 fix, 1 device event
+  std::uint8_t code = 0;    // fix_source or device_event_type
+  std::uint8_t pad0 = 0, pad1 = 0;
+
+  double lat_deg() const noexcept { return lat_e7 * 1e-7; }
+  double lon_deg() const noexcept { return lon_e7 * 1e-7; }
+};
+static_assert(sizeof(hrec) == 24);
+
+inline bool operator<(const hrec& a, const hrec& b) noexcept {
+  if (a.t_ms != b.t_ms) return a.t_ms < b.t_ms;
+  if (a.kind != b.kind) return a.kind < b.kind;
+  if (a.lat_e7 != b.lat_e7) return a.lat_e7 < b.lat_e7;
+  if (a.lon_e7 != b.lon_e7) return a.lon_e7 < b.lon_e7;
+  if (a.accuracy_m != b.accuracy_m) return a.accuracy_m < b.accuracy_m;
+  return a.code < b.code;
+}
+inline bool same_record(const hrec& a, const hrec& b) noexcept { return !(a < b) && !(b < a); }
+
+struct ev_fix {
+  std::int64_t t_ms = 0;
+  std::int32_t lat_e7 = 0, lon_e7 = 0;
+  float accuracy_m = 0;
+  std::uint32_t pad = 0;
+  bool operator==(const ev_fix&) const = default;
+};
+
+inline constexpr std::size_t max_evidence = 16;
+
+// An alert episode's content (what the alert events carry).
+struct episode {
+  std::uint64_t id = 0;
+  std::int64_t start_ms = 0;
+  std::int64_t end_ms = never_ms;  // never_ms while open
+  std::int64_t decided_ms = 0;
+  std::uint32_t fix_count = 0;
+  std::uint32_t rejected = 0;
+  float max_depth_m = -1;          // < 0: none
+  std::uint8_t priority = 3;
+  std::uint8_t confidence = 0;     // alert_confidence
+  std::uint8_t late_arrival = 0;
+  std::uint8_t n_ev = 0;
+  std::array<ev_fix, max_evidence> ev{};
+
+  bool same_content(const episode& o) const noexcept {
+    if (start_ms != o.start_ms || end_ms != o.end_ms || fix_count != o.fix_count || rejected != o.rejected ||
+        max_depth_m != o.max_depth_m || priority != o.priority || confidence != o.confidence ||
+        late_arrival != o.late_arrival || n_ev != o.n_ev)
+      return false;
+    for (std::size_t i = 0; i < n_ev; ++i)
+      if (!(ev[i] == o.ev[i])) return false;
+    return true;
+  }
+};
+static_assert(std::is_trivially_copyable_v<episode>);
+
+enum class phase : std::uint8_t { clear = 0, candidate = 1, open = 2 };
+
+// One (subject, zone) rule.
+struct slot_state {
+  // Schedule: activity is `sched_active` until `sched_next_ms`.
+  std::int64_t sched_next_ms = never_ms;
+  std::uint8_t sched_init = 0, sched_active = 1;
+  phase ph = phase::clear;
+  std::uint8_t run_count = 0, exit_count = 0, last_verdict = 0xff;  // verdict or 0xff
+  std::uint8_t alerted = 0;         // curfew: an episode is published
+  std::uint8_t pad = 0;
+  std::int64_t run_start_ms = 0, run_last_ms = 0, exit_start_ms = 0;
+  std::uint32_t rejected_at_open = 0;
+  std::uint8_t ev_mark = 0;         // evidence count before the current exit run
+  std::uint8_t pad2[3] = {};
+  float cf_acc_m = 0;               // curfew: the last sample's effective accuracy
+  float cf_depth_m = 0;             // and how far outside it was
+  hrec cf_rec{};                    // the last sample (evidence when its absence starts)
+  curfew_tracker cf;
+  episode cur;   // the episode being built (candidate or open)
+  episode pub;   // its content at the last published transition
+};
+static_assert(std::is_trivially_copyable_v<slot_state>);
+
+// The replayable per-subject decision state.
+struct subject_live {
+  std::int64_t clock_ms = dawn_ms;        // processed up to here
+  std::int64_t next_snapshot_ms = dawn_ms;
+  std::int64_t next_timer_ms = never_ms;
+  motion_filter filter;
+  hrec held{};                            // the record the filter holds
+  hrec last{};                            // last accepted fix
+  xy last_xy{};
+  double last_acc_m = 0;
+  std::uint32_t rejected_total = 0;
+  std::uint8_t has_last = 0;
+  std::vector<slot_state> slots;
+};
+
+struct snapshot {
+  std::int64_t t_ms;
+  subject_live state;
+};
+
+struct published {
+  std::uint32_t slot = 0;
+  alert_rule rule = alert_rule::exclusion;
+  bool open = true;
+  std::int64_t last_decided_ms = 0;
+  episode ep;
+};
+
+struct subject {
+  std::string id;
+  risk_level risk = risk_level::medium;
+  std::vector<std::uint32_t> zones;   // prepared zone index per slot
+  std::vector<std::uint16_t> params;  // params table index per slot
+  subject_live live;
+  std::vector<hrec> history;          // sorted
+  std::vector<snapshot> snaps;        // sorted by t_ms; front is the base
+  std::vector<published> pubs;
+  std::int64_t dirty_from = never_ms;
+  std::int64_t max_time_ms = dawn_ms;
+  std::map<errc, std::uint64_t> set_aside;
+};
+
+struct prepared_zone {
+  std::string zone_id;
+  std::string version;
+  zone_kind kind = zone_kind::exclusion;
+  breach_side side = breach_side::inside;
+  bool polygonal = true;
+  prepared_polygon poly;
+  circle disc;
+  box bounds;
+  double tolerance_m = 0;
+  bool scheduled = false;
+  schedule sched;
+  std::string schedule_json;
+  std::optional<std::string> victim_id;
+  bool everyone = false;
+  std::vector<std::string> subjects;
+};
+
+struct params_entry {
+  rule_params p;
+  std::string json_hysteresis;
+  std::string json_curfew;
+  std::string json_transit;
+};
+
+struct transparent_hash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept {
+    std::uint64_t h = 14695981039346656037ull;
+    for (const char c : s) {
+      h ^= static_cast<unsigned char>(c);
+      h *= 1099511628211ull;
+    }
+    return static_cast<std::size_t>(h ^ (h >> 29));
+  }
+};
+
+// Where a processing step sends its transitions.
+struct replay_entry {
+  std::uint32_t slot;
+  alert_rule rule;
+  bool open;
+  std::int64_t last_decided_ms;
+  episode ep;
+};
+
+class monitor_impl {
+ public:
+  monitor_config cfg;
+  std::vector<prepared_zone> zones;
+  std::vector<victim_link> links;
+  std::vector<params_entry> params;
+  std::vector<std::uint32_t> everyone_zones;
+  std::map<std::string, std::vector<std::uint32_t>, std::less<>> named_zones;  // subject -> zones naming it
+  std::vector<std::string> victim_ids;  // sorted: victim devices have no zone rules
+  std::unordered_map<std::string, std::uint32_t, transparent_hash, std::equal_to<>> index;
+  // Open-addressing table over `subjects` for the hot path (slot = index + 1).
+  std::vector<std::uint32_t> table;
+  std::uint32_t find_subject(std::string_view id) const noexcept {
+    if (table.empty()) return UINT32_MAX;
+    const std::size_t mask = table.size() - 1;
+    for (std::size_t h = transparent_hash{}(id) & mask;; h = (h + 1) & mask) {
+      const std::uint32_t v = table[h];
+      if (v == 0) return UINT32_MAX;
+      if (subjects[v - 1].id == id) return v - 1;
+    }
+  }
+  void table_insert(std::uint32_t k) {
+    if ((subjects.size() + 1) * 2 > table.size()) {
+      std::vector<std::uint32_t> t(std::max<std::size_t>(64, table.size() * 2), 0);
+      table.swap(t);
+      for (std::uint32_t i = 0; i < subjects.size(); ++i)
+        if (i != k) place(i);
+    }
+    place(k);
+  }
+  void place(std::uint32_t k) {
+    const std::size_t mask = table.size() - 1;
+    std::size_t h = transparent_hash{}(subjects[k].id) & mask;
+    while (table[h] != 0) h = (h + 1) & mask;
+    table[h] = k + 1;
+  }
+  std::vector<subject> subjects;
+  alert_sink* sink = nullptr;
+  monitor_counters counters;
+  std::int64_t watermark_ms = dawn_ms;
+  std::int64_t max_time_ms = dawn_ms;
+  std::uint64_t fingerprint = 0;
+
+  // Replay mode collects transitions instead of publishing them.
+  bool replaying = false;
+  std::vector<replay_entry> replay_log;
+
+  result<void> init(std::vector<zone> zs);
+  subject& subject_for(std::string_view id);
+  errc push_fix(const fix& f);
+  errc push_event(const device_event& e);
+  void advance(std::int64_t w);
+  void flush();
+
+  // Processing (event-time order within one subject).
+  void merge(subject& s, const hrec& r);
+  void process(subject& s, const hrec& r);
+  void advance_subject(subject& s, std::int64_t w);
+  void maybe_snapshot(subject& s, std::int64_t t);
+  void run_timers(subject& s, std::int64_t t);
+  void init_schedules(subject& s, std::int64_t t);
+  void slot_transition(subject& s, std::uint32_t k, std::int64_t t, bool becomes_active);
+  void apply_fix(subject& s, const hrec& r, xy p, double acc_m, bool inflated);
+  void curfew_callback(subject& s, std::uint32_t k, curfew_event ev, const curfew_tracker& c, std::int64_t now_ms);
+  void mark(subject& s, const hrec& r, bool rejected);
+  void resolve(subject& s);
+  void trim(subject& s, std::int64_t horizon_ms);
+
+  // Episodes and publication.
+  std::uint8_t priority_of(const subject& s, std::uint32_t k, alert_rule rule, const episode& e,
+                           std::int64_t now_ms) const noexcept;
+  void add_evidence(episode& e, const hrec& r, double acc_m) const noexcept;
+  void transition(subject& s, std::uint32_t k, alert_rule rule, alert_event_kind kind, episode& e,
+                  std::int64_t decided_ms);
+  void publish(const subject& s, std::uint32_t slot, alert_rule rule, alert_event_kind kind, const episode& e,
+               std::int64_t decided_ms);
+  alert_type type_of(std::uint32_t zone, alert_rule rule) const noexcept;
+
+  std::string serialize(std::string_view app_data) const;
+  result<void> deserialize(std::string_view bytes, std::string* app_data);
+  std::uint64_t compute_fingerprint() const;
+};
+
+}  // namespace warden::detail
