@@ -392,8 +392,8 @@ TEST_CASE("matcher equals brute force at walking and above-index speeds", "[crim
 }
 
 TEST_CASE("matcher equals brute force, bigger runs", "[crime_match][slow]") {
-  differential(11, 64, 2, 300'000, 40.0, 40.0);
-  differential(12, 40, 3, 100'000, 13.0, 40.0);
+  differential(11, 40, 2, 200'000, 40.0, 40.0);
+  differential(12, 24, 3, 100'000, 13.0, 40.0);
 }
 
 // ---------------------------------------------------------------------------

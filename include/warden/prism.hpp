@@ -25,10 +25,11 @@
 // "The prism reaches disc D(q, r) during [lo, hi]" means: at some whole
 // millisecond t in [lo, hi], L(t) and D(q, r) share a point. The distance
 // g(t) from q to L(t) is convex in t (L is a slice of a convex set in
-// space-time), so the minimum over [lo, hi] is found by ternary search on
-// whole milliseconds and the first and last instants with g(t) <= r by
-// bisection; decisions are exact up to floating-point rounding (well under
-// a millimetre at national-grid coordinates).
+// space-time), so a reaching instant is found by a first guess and then a
+// ternary search on whole milliseconds, and the first and last instants with
+// g(t) <= r by false position guarded by bisection; decisions are exact up
+// to floating-point rounding (well under a millimetre at national-grid
+// coordinates), and tests compare them with every millisecond evaluated.
 //
 // Every function is a pure, noexcept computation on values.
 #pragma once

@@ -141,6 +141,7 @@ int cmd_match(const args& a) {
   }
   if (radius_m <= 0 || radius_m > max_radius_m)
     return usage_error("match", "--radius-m must be in (0, 100000]", usage_text);
+  if (max_gap_s > 4'000'000) return usage_error("match", "--max-gap-s must be at most 4,000,000 (46 days)", usage_text);
   if (threads != std::floor(threads) || threads > 1024)
     return usage_error("match", "--threads needs a whole number", usage_text);
   read_options ropt;
