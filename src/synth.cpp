@@ -424,8 +424,9 @@ void simulator::crime_step(subject& s, std::int64_t t) {
     for (std::int64_t dx = -1; dx <= 1; ++dx)
       for (std::int64_t dy = -1; dy <= 1; ++dy) {
         auto it = c_.crime_cells.find(((cx + dx) << 32) ^ ((cy + dy) & 0xffffffff));
-        if (it != c_.crime_cells.end())
-          s.crime_candidates.insert(s.crime_candidates.end(), it->second.begin(), it->second.end());
+        if (it == c_.crime_cells.end()) continue;
+        for (std::uint32_t k : it->second)
+          if (c_.crimes[k].to >= t) s.crime_candidates.push_back(k);
       }
   }
   const std::int64_t t1 = t + c_.step_ms;
@@ -975,7 +976,7 @@ result<void> simulator::write_scenario() {
   u64("background_crimes_per_day",
       static_cast<std::uint64_t>(p_.background_crimes_per_day >= 0
                                      ? p_.background_crimes_per_day
-                                     : std::max<std::int32_t>(20, static_cast<std::int32_t>(p_.subjects / 2))));
+                                     : synth_params::default_background_crimes(p_.subjects)));
   str("lsoa_dir", file_name(p_.lsoa_dir));
   str("ward_dir", file_name(p_.ward_dir));
   o += "    \"police_files\": [";

@@ -602,7 +602,7 @@ void plan_background_crimes(context& c, int d) {
   rng r(stream_seed(c.p.seed, stream::crimes, 0, static_cast<std::uint64_t>(d)));
   const std::int32_t n = c.p.background_crimes_per_day >= 0
                              ? c.p.background_crimes_per_day
-                             : std::max<std::int32_t>(20, static_cast<std::int32_t>(c.p.subjects / 2));
+                             : synth_params::default_background_crimes(c.p.subjects);
   const world& w = c.w;
   for (std::int32_t k = 0; k < n; ++k) {
     crime_rec cr;

@@ -140,8 +140,13 @@ struct synth_params {
   synth_gps_model gps;
   synth_injection_rates rates;
   // Crimes at real police.uk locations (or LSOA points) that no subject was
-  // made to visit, per day. < 0: max(20, subjects / 2).
+  // made to visit, per day. < 0: subjects / 2 within 20..1000 (Essex
+  // records about 170 acquisitive crimes a day).
   std::int32_t background_crimes_per_day = -1;
+  // The default above for a subject count.
+  static std::int32_t default_background_crimes(std::uint32_t subjects) noexcept {
+    return static_cast<std::int32_t>(subjects / 2 < 20 ? 20 : subjects / 2 > 1000 ? 1000 : subjects / 2);
+  }
   // A gap between consecutive fixes longer than this is an unmonitored
   // episode in the truth.
   std::int32_t unmonitored_after_s = 900;

@@ -37,7 +37,7 @@ constexpr std::string_view synth_usage =
     "  --ward-dir PATH         ONS ward GeoJSON directory (default ../shared/data/boundaries/essex-wards)\n"
     "  --police PATH...        police.uk street-level CSVs (default ../shared/data/police/*.csv)\n"
     "  --no-police             no police.uk data: destinations and crimes sampled in LSOAs\n"
-    "  --background-crimes N   crimes per day nobody was sent to (default max(20, subjects/2))\n"
+    "  --background-crimes N   crimes per day nobody was sent to (default subjects/2 within 20..1000)\n"
     "  --true-track            also write track.csv, the true positions at every truth step\n";
 
 template <class T>
