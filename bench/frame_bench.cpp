@@ -69,7 +69,97 @@ void bm_geodesic_distance_warden(benchmark::State& state) {
 }
 BENCHMARK(bm_geodesic_distance_warden);
 
+// Pairs up to 50 km apart (the range the scale-corrected distance is
+// specified for), as projected points and as positions.
+struct line_pairs {
+  std::vector<warden::xy> a, b;
+  std::vector<warden::lat_lon> pa, pb;
+};
+const line_pairs& gb_lines() {
+  static const line_pairs lines = [] {
+    const warden::tm_frame frame;
+    std::mt19937_64 rng(777);
+    std::uniform_real_distribution<double> off(-35000.0, 35000.0);
+    line_pairs l;
+    for (const auto& p : gb_points()) {
+      const warden::xy a = frame.forward(p);
+      const warden::xy b{a.x_m + off(rng), a.y_m + off(rng)};
+      l.a.push_back(a);
+      l.b.push_back(b);
+      l.pa.push_back(p);
+      l.pb.push_back(frame.inverse(b));
+    }
+    return l;
+  }();
+  return lines;
+}
+
+void bm_planar_distance(benchmark::State& state) {
+  const auto& l = gb_lines();
+  for (auto _ : state) {
+    for (std::size_t i = 0; i < l.a.size(); ++i) {
+      const double d = warden::distance_m(l.a[i], l.b[i]);
+      benchmark::DoNotOptimize(d);
+    }
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * l.a.size()));
+}
+BENCHMARK(bm_planar_distance);
+
+void bm_scale_at_xy(benchmark::State& state) {
+  const warden::tm_frame frame;
+  const auto& l = gb_lines();
+  for (auto _ : state) {
+    for (const auto& q : l.a) {
+      const double k = frame.scale_at(q);
+      benchmark::DoNotOptimize(k);
+    }
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * l.a.size()));
+}
+BENCHMARK(bm_scale_at_xy);
+
+void bm_ellipsoid_distance_warden(benchmark::State& state) {
+  const warden::tm_frame frame;
+  const auto& l = gb_lines();
+  for (auto _ : state) {
+    for (std::size_t i = 0; i < l.a.size(); ++i) {
+      const double d = frame.ellipsoid_distance_m(l.a[i], l.b[i]);
+      benchmark::DoNotOptimize(d);
+    }
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * l.a.size()));
+}
+BENCHMARK(bm_ellipsoid_distance_warden);
+
+// The same lines by our geodesic from positions (the evidence path).
+void bm_geodesic_lines_warden(benchmark::State& state) {
+  const auto& l = gb_lines();
+  for (auto _ : state) {
+    for (std::size_t i = 0; i < l.pa.size(); ++i) {
+      const double d = warden::geodesic_distance_m(l.pa[i], l.pb[i]);
+      benchmark::DoNotOptimize(d);
+    }
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * l.pa.size()));
+}
+BENCHMARK(bm_geodesic_lines_warden);
+
 #if defined(WARDEN_HAVE_GEOGRAPHICLIB)
+void bm_geodesic_lines_geographiclib(benchmark::State& state) {
+  const auto& geod = GeographicLib::Geodesic::WGS84();
+  const auto& l = gb_lines();
+  for (auto _ : state) {
+    for (std::size_t i = 0; i < l.pa.size(); ++i) {
+      double s12;
+      geod.Inverse(l.pa[i].lat_deg(), l.pa[i].lon_deg(), l.pb[i].lat_deg(), l.pb[i].lon_deg(), s12);
+      benchmark::DoNotOptimize(s12);
+    }
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * l.pa.size()));
+}
+BENCHMARK(bm_geodesic_lines_geographiclib);
+
 void bm_forward_geographiclib(benchmark::State& state) {
   const GeographicLib::TransverseMercator tm(6378137.0, 1 / 298.257223563, 0.9996012717);
   double x0, y0;

@@ -215,6 +215,8 @@ void tm_frame::init(double lat0_deg, double lon0_deg, double k0, double fe, doub
   // Rectifying radius A, scaled by k0.
   const double rectifying_radius_m = wgs84_a_m / (1 + n) * (1 + n2 / 4 + n4 / 64 + n6 / 256);
   radius_m_ = k0 * rectifying_radius_m;
+  // Footpoint latitude series (inverse of the meridian arc; Helmert / Snyder 3-26).
+  footpoint_ = {0, 3 * n / 2 - 27 * n * n2 / 32, 21 * n2 / 16 - 55 * n4 / 32, 151 * n * n2 / 96, 1097 * n4 / 512};
   northing_offset_m_ = fn - radius_m_ * project(lat0_deg, lon0_deg).xi;
 }
 
@@ -330,6 +332,26 @@ double tm_frame::scale_at(lat_lon p) const noexcept {
   const double dr = 1 - yr1 + (cr * yr0 - ci * yi0);
   const double di = -yi1 + (ci * yr0 + cr * yi0);
   return radius_m_ / wgs84_a_m * std::sqrt(1 - e2 * s * s) / std::sqrt(d2) * std::hypot(dr, di);
+}
+
+double tm_frame::scale_at(xy p) const noexcept {
+  const double mu = (p.y_m - northing_offset_m_) / radius_m_;
+  const double s2 = std::sin(2 * mu), c2 = std::cos(2 * mu);
+  // sin(2j mu) by the recurrence sin(2(j+1)mu) = 2 cos(2mu) sin(2j mu) - sin(2(j-1)mu).
+  const double s4 = 2 * c2 * s2, s6 = 2 * c2 * s4 - s2, s8 = 2 * c2 * s6 - s4;
+  const double phi = mu + footpoint_[1] * s2 + footpoint_[2] * s4 + footpoint_[3] * s6 + footpoint_[4] * s8;
+  const double sp = std::sin(phi);
+  const double w = 1 - e2 * sp * sp;
+  // rho nu = a^2 (1 - e^2) / w^2
+  const double x = (p.x_m - fe_) / k0_;
+  const double q = x * x * w * w / (wgs84_a_m * wgs84_a_m * e2m);
+  return k0_ * (1 + q * (0.5 + q / 24));
+}
+
+double tm_frame::ellipsoid_distance_m(xy a, xy b) const noexcept {
+  const xy m{0.5 * (a.x_m + b.x_m), 0.5 * (a.y_m + b.y_m)};
+  const double inv_k = (1 / scale_at(a) + 4 / scale_at(m) + 1 / scale_at(b)) / 6;
+  return distance_m(a, b) * inv_k;
 }
 
 std::string tm_frame::describe() const {

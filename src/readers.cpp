@@ -11,7 +11,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cmath>
+#include <cstring>
 #include <istream>
 #include <set>
 #include <system_error>
@@ -110,12 +112,58 @@ bool parse_id(std::string_view raw, std::string_view col, std::size_t max_bytes,
 }
 
 bool parse_time(std::string_view raw, std::string_view col, instant& out, row_error& e) {
+  if (detail::parse_instant_fast(raw, out)) return true;
   const std::string_view s = detail::trim(raw);
   if (s.empty()) return fail(e, errc::missing_field, cat(col, " is empty"));
   auto t = parse_instant(s);
   if (!t) return fail(e, t.code(), cat(col, ": " + t.err().message));
   out = *t;
   return true;
+}
+
+// Consecutive times in a fixes file nearly always share their date and hour
+// ("2026-03-01T14", and received_time that of time), so the fixes parser
+// remembers the date-hour of the last time the fast path accepted and, when
+// the next one starts with the same 13 bytes, parses only `:MM:SS[.mmm]Z`.
+// The outcome is parse_instant's: the prefix was validated when it was
+// remembered, and the tail is checked exactly as parse_instant_fast checks
+// it; anything else goes the long way (tests/readers_test.cpp compares).
+class instant_cache {
+ public:
+  bool parse(std::string_view s, instant& out) noexcept {
+    const std::size_t n = s.size();
+    if ((n == 20 || n == 24) && known_ && std::memcmp(s.data(), prefix_, 13) == 0) {
+      const char* const p = s.data();
+      auto dv = [p](std::size_t i) noexcept { return static_cast<unsigned>(static_cast<unsigned char>(p[i])) - 48u; };
+      const unsigned mi0 = dv(14), mi1 = dv(15), s0 = dv(17), s1 = dv(18);
+      unsigned frac = 0;
+      bool ok = p[13] == ':' && p[16] == ':' && p[n - 1] == 'Z' && (mi0 <= 5) & (mi1 <= 9) & (s0 <= 5) & (s1 <= 9);
+      if (n == 24) {
+        const unsigned f0 = dv(20), f1 = dv(21), f2 = dv(22);
+        ok = ok && p[19] == '.' && (f0 <= 9) & (f1 <= 9) & (f2 <= 9);
+        frac = f0 * 100 + f1 * 10 + f2;
+      }
+      if (ok) {
+        out = hour_ + milliseconds(static_cast<std::int64_t>(((mi0 * 10 + mi1) * 60 + s0 * 10 + s1) * 1000 + frac));
+        return true;
+      }
+    }
+    if (!detail::parse_instant_fast(s, out)) return false;
+    std::memcpy(prefix_, s.data(), 13);
+    hour_ = std::chrono::floor<std::chrono::hours>(out);  // >= 1970, so floor is the date-hour
+    known_ = true;
+    return true;
+  }
+
+ private:
+  char prefix_[13] = {};
+  instant hour_{};
+  bool known_ = false;
+};
+
+bool parse_time(std::string_view raw, std::string_view col, instant& out, row_error& e, instant_cache& cache) {
+  if (cache.parse(raw, out)) return true;
+  return parse_time(raw, col, out, e);
 }
 
 bool parse_number(std::string_view raw, std::string_view col, double& out, row_error& e) {
@@ -315,14 +363,14 @@ class fix_parser {
     fix x;
     x.line = line;
     if (!parse_id(f[idx_[subject_id]], "subject_id", opt_.max_id_bytes, x.subject_id, e)) return false;
-    if (!parse_time(f[idx_[time]], "time", x.time, e)) return false;
+    if (!parse_time(f[idx_[time]], "time", x.time, e, times_)) return false;
     if (!parse_position(f[idx_[lat]], f[idx_[lon]], "lat", "lon", x.pos, e)) return false;
     x.accuracy_m = opt_.default_accuracy_m;
     if (idx_[accuracy_m] != npos && !parse_accuracy(f[idx_[accuracy_m]], x.accuracy_m, e)) return false;
     if (idx_[source] != npos && !parse_source(detail::trim(f[idx_[source]]), x.source, e)) return false;
     x.received = x.time;
     if (idx_[received_time] != npos && !detail::trim(f[idx_[received_time]]).empty() &&
-        !parse_time(f[idx_[received_time]], "received_time", x.received, e))
+        !parse_time(f[idx_[received_time]], "received_time", x.received, e, times_))
       return false;
     cb_(x);
     return true;
@@ -373,6 +421,7 @@ class fix_parser {
   fix_callback cb_;
   const read_options& opt_;
   std::size_t idx_[n_cols] = {};
+  instant_cache times_;
 };
 
 // ---------------------------------------------------------------------------
@@ -389,7 +438,7 @@ class device_event_parser {
     device_event x;
     x.line = line;
     if (!parse_id(f[idx_[subject_id]], "subject_id", opt_.max_id_bytes, x.subject_id, e)) return false;
-    if (!parse_time(f[idx_[time]], "time", x.time, e)) return false;
+    if (!parse_time(f[idx_[time]], "time", x.time, e, times_)) return false;
     const std::string_view ev = detail::trim(f[idx_[event]]);
     if (ev.empty()) return fail(e, errc::missing_field, "event is empty");
     auto t = parse_device_event_type(ev);
@@ -406,6 +455,7 @@ class device_event_parser {
   device_event_callback cb_;
   const read_options& opt_;
   std::size_t idx_[n_cols] = {};
+  instant_cache times_;
 };
 
 // ---------------------------------------------------------------------------

@@ -67,7 +67,12 @@ error bad(std::string_view text, const char* why) {
 
 }  // namespace
 
-result<instant> parse_instant(std::string_view s) noexcept try {
+result<instant> parse_instant(std::string_view s) noexcept {
+  if (instant t; detail::parse_instant_fast(s, t)) return t;
+  return detail::parse_instant_general(s);
+}
+
+result<instant> detail::parse_instant_general(std::string_view s) noexcept try {
   // Trim surrounding blanks: CSV writers are not always tidy.
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);

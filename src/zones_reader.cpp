@@ -88,6 +88,7 @@ std::string in_quotes(std::string_view s) {
 }
 
 std::string where(lat_lon p) { return "lat " + fixed(p.lat_deg(), 7) + ", lon " + fixed(p.lon_deg(), 7); }
+std::string where(xy p) { return "x " + fixed(p.x_m, 3) + ", y " + fixed(p.y_m, 3); }
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;
@@ -173,9 +174,11 @@ class fnv1a64 {
   std::uint64_t h_ = 0xcbf29ce484222325ULL;
 };
 
-std::string zone_version(const zone& z) {
+std::string zone_version(const zone& z, bool planar) {
   fnv1a64 h;
-  h.str("warden.zone.v1");
+  // Planar zones hash their metres under another tag, so that a planar zone
+  // never shares a version with a WGS84 one whose numbers happen to match.
+  h.str(planar ? "warden.zone.planar.v1" : "warden.zone.v1");
   h.byte(static_cast<std::uint8_t>(z.kind));
   h.byte(static_cast<std::uint8_t>(z.shape));
   auto ring_hash = [&h](const lat_lon_ring& r) {
@@ -185,7 +188,25 @@ std::string zone_version(const zone& z) {
       h.f64(p.lon_deg());
     }
   };
-  if (z.shape == zone_shape::circle) {
+  auto xy_ring_hash = [&h](const ring& r) {
+    h.u64(r.size());
+    for (const xy& p : r) {
+      h.f64(p.x_m);
+      h.f64(p.y_m);
+    }
+  };
+  if (planar && z.shape == zone_shape::circle) {
+    h.f64(z.disc.centre.x_m);
+    h.f64(z.disc.centre.y_m);
+    h.f64(z.radius_m);
+  } else if (planar) {
+    h.u64(z.area.size());
+    for (const polygon& p : z.area) {
+      h.u64(p.holes.size());
+      xy_ring_hash(p.outer);
+      for (const ring& r : p.holes) xy_ring_hash(r);
+    }
+  } else if (z.shape == zone_shape::circle) {
     h.f64(z.centre_wgs84.lat_deg());
     h.f64(z.centre_wgs84.lon_deg());
     h.f64(z.radius_m);
@@ -318,7 +339,9 @@ class zones_reader {
     if (!root.is_object() || !type || type->as_string() != "FeatureCollection")
       return file_error(root.line(), make_error(errc::not_feature_collection,
                                                 "the file must hold a GeoJSON FeatureCollection"));
-    if (auto c = check_crs(root); !c) return file_error(root.find("crs")->line(), c.err());
+    // Planar files name whatever grid they were drawn in; the caller vouches for it.
+    if (!opt_.planar)
+      if (auto c = check_crs(root); !c) return file_error(root.find("crs")->line(), c.err());
     const auto features = root.find("features");
     if (!features || !features->is_array())
       return file_error(root.line(), make_error(errc::not_feature_collection,
@@ -364,7 +387,8 @@ class zones_reader {
     if (!f.is_object() || !type || type->as_string() != "Feature")
       return make_error(errc::not_feature_collection,
                         "features[" + std::to_string(index) + "] is not a GeoJSON Feature object");
-    if (auto c = check_crs(f); !c) return c.err();
+    if (!opt_.planar)
+      if (auto c = check_crs(f); !c) return c.err();
     zone z;
     z.file = std::string(file_);
     z.line = f.line();
@@ -436,7 +460,7 @@ class zones_reader {
       }
     }
     if (!repair_note_.empty()) repair_note_ = prefix + repair_note_;
-    z.version = zone_version(z);
+    z.version = zone_version(z, opt_.planar);
     return z;
   }
 
@@ -514,23 +538,39 @@ class zones_reader {
     return *p;
   }
 
+  result<xy> read_position_xy(json::value v, std::uint64_t feature_line) const {
+    bool ok = v.is_array() && v.size() >= 2;
+    for (std::size_t i = 0; ok && i < v.size(); ++i) ok = v[i].is_number();
+    if (!ok)
+      return geometry_error(errc::bad_geometry, "a position must be an array of numbers [x, y] (planar metres)", v,
+                            feature_line);
+    const xy p{v[0].as_number(), v[1].as_number()};
+    if (!std::isfinite(p.x_m) || !std::isfinite(p.y_m))
+      return geometry_error(errc::not_finite, "planar coordinates must be finite numbers", v, feature_line);
+    return p;
+  }
+  result<lat_lon> read_pos(json::value v, std::uint64_t line, const lat_lon*) const { return read_position(v, line); }
+  result<xy> read_pos(json::value v, std::uint64_t line, const xy*) const { return read_position_xy(v, line); }
+
   struct budget {
     std::size_t vertices = 0;
     std::size_t rings = 0;
   };
 
-  result<lat_lon_ring> read_ring(json::value v, const std::string& what, budget& used,
-                                 std::uint64_t feature_line) const {
+  // Pos is lat_lon (WGS84 files) or xy (planar files).
+  template <class Pos>
+  result<std::vector<Pos>> read_ring(json::value v, const std::string& what, budget& used,
+                                     std::uint64_t feature_line) const {
     if (!v.is_array()) return geometry_error(errc::bad_geometry, what + " must be an array of positions", v, feature_line);
     const std::size_t n = v.size();
     used.vertices += n;
     if (used.vertices > opt_.max_vertices_per_zone)
       return make_error(errc::too_many_vertices, "more than " + std::to_string(opt_.max_vertices_per_zone) +
                                                      " vertices in one zone");
-    lat_lon_ring r;
+    std::vector<Pos> r;
     r.reserve(n);
     for (std::size_t i = 0; i < n; ++i) {
-      auto p = read_position(v[i], feature_line);
+      auto p = read_pos(v[i], feature_line, static_cast<const Pos*>(nullptr));
       if (!p) return with_prefix(what + ": ", std::move(p).err());
       r.push_back(*p);
     }
@@ -548,18 +588,19 @@ class zones_reader {
     return r;
   }
 
-  result<lat_lon_polygon> read_polygon(json::value v, const std::string& what, budget& used,
-                                       std::uint64_t feature_line) const {
+  template <class Poly>
+  result<Poly> read_polygon(json::value v, const std::string& what, budget& used, std::uint64_t feature_line) const {
+    using pos = typename decltype(Poly::outer)::value_type;
     if (!v.is_array()) return geometry_error(errc::bad_geometry, what + " must be an array of rings", v, feature_line);
     if (v.size() == 0) return geometry_error(errc::empty_geometry, what + " has no rings", v, feature_line);
     used.rings += v.size();
     if (used.rings > opt_.max_rings_per_zone)
       return make_error(errc::too_many_rings,
                         "more than " + std::to_string(opt_.max_rings_per_zone) + " rings in one zone");
-    lat_lon_polygon p;
+    Poly p;
     for (std::size_t i = 0; i < v.size(); ++i) {
       const std::string ring_name = i == 0 ? what + " outer ring" : what + " hole " + std::to_string(i);
-      auto r = read_ring(v[i], ring_name, used, feature_line);
+      auto r = read_ring<pos>(v[i], ring_name, used, feature_line);
       if (!r) return std::move(r).err();
       (i == 0 ? p.outer : p.holes.emplace_back()) = std::move(*r);
     }
@@ -580,6 +621,7 @@ class zones_reader {
   // Projects rings and drops consecutive duplicates (closure included) in
   // both copies, so every stored edge has non-zero length in the frame.
   result<void> project(zone& z) const {
+    if (opt_.planar) return tidy_planar(z);
     z.area.clear();
     auto one = [this](lat_lon_ring& ll, ring& out, const std::string& what) -> result<void> {
       lat_lon_ring kept;
@@ -598,11 +640,7 @@ class zones_reader {
         kept.pop_back();
       }
       ll = std::move(kept);
-      if (out.size() < 3)
-        return make_error(errc::ring_too_few_points,
-                          what + " has fewer than 3 distinct corners");
-      if (collinear(out)) return make_error(errc::degenerate_geometry, what + " has zero area (all corners on one line)");
-      return {};
+      return check_corners(out, what);
     };
     for (std::size_t i = 0; i < z.outline_wgs84.size(); ++i) {
       lat_lon_polygon& llp = z.outline_wgs84[i];
@@ -611,6 +649,34 @@ class zones_reader {
       if (auto r = one(llp.outer, p.outer, name + "outer ring"); !r) return r;
       for (std::size_t h = 0; h < llp.holes.size(); ++h)
         if (auto r = one(llp.holes[h], p.holes.emplace_back(), name + "hole " + std::to_string(h + 1)); !r) return r;
+    }
+    return {};
+  }
+
+  static result<void> check_corners(const ring& r, const std::string& what) {
+    if (r.size() < 3) return make_error(errc::ring_too_few_points, what + " has fewer than 3 distinct corners");
+    if (collinear(r)) return make_error(errc::degenerate_geometry, what + " has zero area (all corners on one line)");
+    return {};
+  }
+
+  // Planar zones: the same clean-up as project() (consecutive duplicates and
+  // a repeated closing vertex dropped, corners checked) on the metres as read.
+  static result<void> tidy_planar(zone& z) {
+    auto one = [](ring& r, const std::string& what) -> result<void> {
+      ring kept;
+      kept.reserve(r.size());
+      for (const xy& q : r)
+        if (kept.empty() || !(kept.back() == q)) kept.push_back(q);
+      while (kept.size() > 1 && kept.back() == kept.front()) kept.pop_back();
+      r = std::move(kept);
+      return check_corners(r, what);
+    };
+    for (std::size_t i = 0; i < z.area.size(); ++i) {
+      polygon& p = z.area[i];
+      const std::string name = z.area.size() > 1 ? "polygon " + std::to_string(i + 1) + " " : "";
+      if (auto r = one(p.outer, name + "outer ring"); !r) return r;
+      for (std::size_t h = 0; h < p.holes.size(); ++h)
+        if (auto r = one(p.holes[h], name + "hole " + std::to_string(h + 1)); !r) return r;
     }
     return {};
   }
@@ -640,7 +706,7 @@ class zones_reader {
 
   std::string located(const detail::geos_validity& v) const {
     std::string s = v.reason.empty() ? std::string("invalid geometry") : v.reason;
-    if (v.has_location) s += " at " + where(opt_.frame.inverse(v.location));
+    if (v.has_location) s += " at " + (opt_.planar ? where(v.location) : where(opt_.frame.inverse(v.location)));
     return s;
   }
 
@@ -655,6 +721,10 @@ class zones_reader {
   // were in the input keep their exact WGS84 coordinates; only new ones
   // (intersection points) come from the inverse projection.
   result<void> replace_geometry(zone& z, const multipolygon& fixed) const {
+    if (opt_.planar) {
+      z.area = fixed;
+      return project(z);
+    }
     std::map<std::pair<double, double>, lat_lon> original;
     for (std::size_t i = 0; i < z.area.size(); ++i) {
       auto add = [&original](const ring& r, const lat_lon_ring& ll) {
@@ -748,39 +818,61 @@ class zones_reader {
     if (t == "Point") {
       if (coords->is_array() && coords->size() == 0)
         return geometry_error(errc::empty_geometry, "the Point has no position", *coords, line);
-      auto p = read_position(*coords, line);
-      if (!p) return std::move(p).err();
-      if (auto in = check_in_frame(*p); !in) return in;
+      std::optional<lat_lon> ll;
+      xy centre;
+      if (opt_.planar) {
+        auto p = read_position_xy(*coords, line);
+        if (!p) return std::move(p).err();
+        centre = *p;
+      } else {
+        auto p = read_position(*coords, line);
+        if (!p) return std::move(p).err();
+        if (auto in = check_in_frame(*p); !in) return in;
+        ll = *p;
+      }
       if (!radius) return make_error(errc::bad_radius, "a Point zone needs a radius_m property");
       const double r = radius->as_number();
       if (!radius->is_number() || !std::isfinite(r) || r <= 0 || r > opt_.max_radius_m)
         return make_error(errc::bad_radius, "radius_m must be a number > 0 and <= " + shortest(opt_.max_radius_m));
       z.shape = zone_shape::circle;
-      z.centre_wgs84 = *p;
       z.radius_m = r;
-      z.disc.centre = opt_.frame.forward(*p);
-      z.disc.radius_m = r * opt_.frame.scale_at(*p);
+      if (ll) {
+        z.centre_wgs84 = *ll;
+        z.disc.centre = opt_.frame.forward(*ll);
+        z.disc.radius_m = r * opt_.frame.scale_at(*ll);
+      } else {
+        z.disc = circle{centre, r};  // planar: the radius is in the same metres
+      }
       return {};
     }
 
     if (radius) return make_error(errc::bad_radius, "radius_m applies only to Point zones");
     budget used;
     z.shape = zone_shape::polygonal;
+    // Planar polygons are read straight into `area`; WGS84 ones into
+    // outline_wgs84 and projected.
+    auto add_polygon = [&](json::value v, const std::string& what) -> result<void> {
+      if (opt_.planar) {
+        auto p = read_polygon<polygon>(v, what, used, line);
+        if (!p) return std::move(p).err();
+        z.area.push_back(std::move(*p));
+      } else {
+        auto p = read_polygon<lat_lon_polygon>(v, what, used, line);
+        if (!p) return std::move(p).err();
+        z.outline_wgs84.push_back(std::move(*p));
+      }
+      return {};
+    };
     if (t == "Polygon") {
-      auto p = read_polygon(*coords, "polygon", used, line);
-      if (!p) return std::move(p).err();
-      z.outline_wgs84.push_back(std::move(*p));
+      if (auto p = add_polygon(*coords, "polygon"); !p) return p;
     } else {
       if (!coords->is_array())
         return geometry_error(errc::bad_geometry, "MultiPolygon coordinates must be an array of polygons", *coords,
                               line);
       if (coords->size() == 0)
         return geometry_error(errc::empty_geometry, "the MultiPolygon has no polygons", *coords, line);
-      for (std::size_t i = 0; i < coords->size(); ++i) {
-        auto p = read_polygon((*coords)[i], "polygon " + std::to_string(i + 1), used, line);
-        if (!p) return std::move(p).err();
-        z.outline_wgs84.push_back(std::move(*p));
-      }
+      for (std::size_t i = 0; i < coords->size(); ++i)
+        if (auto p = add_polygon((*coords)[i], "polygon " + std::to_string(i + 1)); !p) return p;
     }
     if (auto r = project(z); !r) return r;
     return validate(z);

@@ -1160,3 +1160,78 @@ TEST_CASE("writers: written fixes, events, links and crimes read back (seeded)",
   CHECK(lb->records[0].warning_m == 567.8);
   CHECK(d.empty());
 }
+
+TEST_CASE("fixes: times read through the date-hour cache equal parse_instant, good and bad (seeded)", "[readers][fixes]") {
+  // Rows whose times share date-hours with the previous row (the cached
+  // path), change hour, day and year, or spoil the tail after a cached
+  // prefix (minute 60, second 60, a letter, a wrong length, an offset, a
+  // lower-case z): every row must come out exactly as parse_instant says.
+  const std::uint32_t seed = 777;
+  CAPTURE(seed);
+  std::mt19937_64 rng(seed);
+  std::string csv = "subject_id,time,lat,lon,received_time\n";
+  struct expect {
+    bool ok;
+    std::int64_t time_ms, recv_ms;
+    errc code;
+  };
+  std::vector<expect> want;
+  std::int64_t ms = 1772323200000;  // 2026-03-01
+  auto two = [](unsigned v) { return std::string{static_cast<char>('0' + v / 10), static_cast<char>('0' + v % 10)}; };
+  auto spoil = [&](std::string s) {
+    switch (rng() % 10) {
+      case 0: s.replace(14, 2, "60"); break;
+      case 1: s.replace(17, 2, "60"); break;
+      case 2: s[15] = 'x'; break;
+      case 3: s[18] = ':'; break;
+      case 4: s.insert(19, "1"); break;
+      case 5: s.back() = 'z'; break;
+      case 6: s.pop_back(), s += "+00:00"; break;
+      case 7: s[13] = '-'; break;
+      case 8: s.replace(14, 2, two(static_cast<unsigned>(rng() % 100))); break;
+      default: s[16] = '.'; break;
+    }
+    return s;
+  };
+  for (int i = 0; i < 8000; ++i) {  // bad rows stay under the diagnostics' keep limit
+    switch (rng() % 20) {
+      case 0: ms += 3600000LL * static_cast<std::int64_t>(rng() % 48); break;         // new hour / day
+      case 1: ms += 86400000LL * 365 * static_cast<std::int64_t>(rng() % 3); break;   // new year
+      default: ms += static_cast<std::int64_t>(rng() % 7000); break;                  // same hour, mostly
+    }
+    if (ms > 7250000000000LL) ms = 1772323200000;  // stay inside 1970..2199 (received is up to 2 min later)
+    std::string t = format_instant(from_epoch_ms(ms));
+    if (t.size() == 20 && rng() % 2) t.insert(19, ".000");  // both lengths, same instant
+    std::string r = format_instant(from_epoch_ms(ms + static_cast<std::int64_t>(rng() % 120000)));
+    if (rng() % 8 == 0) t = spoil(t);
+    if (rng() % 8 == 0) r = spoil(r);
+    csv += "S1," + t + ",51.5,0.5," + r + "\n";
+    const auto pt = parse_instant(t), pr = parse_instant(r);
+    if (pt.ok() && pr.ok())
+      want.push_back({true, to_epoch_ms(*pt), to_epoch_ms(*pr), errc::ok});
+    else
+      want.push_back({false, 0, 0, pt.ok() ? pr.code() : pt.code()});
+  }
+  const auto o = fixes_from(csv);
+  REQUIRE(o.r->ok());
+  std::size_t good = 0, bad = 0;
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    CAPTURE(i);
+    if (want[i].ok) {
+      REQUIRE(good < o.recs.size());
+      const auto& f = o.recs[good++];
+      REQUIRE(f.line == i + 2);
+      REQUIRE(to_epoch_ms(f.time) == want[i].time_ms);
+      REQUIRE(to_epoch_ms(f.received) == want[i].recv_ms);
+    } else {
+      REQUIRE(bad < o.diag.kept().size());
+      const auto& d = o.diag.kept()[bad++];
+      REQUIRE(d.line == i + 2);
+      REQUIRE(d.code == want[i].code);
+    }
+  }
+  CHECK(good == o.recs.size());
+  CHECK(bad == o.diag.kept().size());
+  CHECK(good > 5000);
+  CHECK(bad > 1000);
+}

@@ -1070,3 +1070,114 @@ TEST_CASE("zones: mutated files never crash, and every zone returned keeps the i
   }
   CHECK(zones_seen > 100);
 }
+
+TEST_CASE("zones: planar option reads [x, y] metres without projecting", "[zone]") {
+  zone_read_options o;
+  o.planar = true;
+  const std::string p = default_props;
+  // A 1,000 m square at BNG-like coordinates with a hole, a duplicate vertex
+  // and a repeated closing vertex; a circle of 250 m; a two-part zone.
+  const std::string holed = polygon_geometry(
+      "[[[500000,200000],[501000,200000],[501000,200000],[501000,201000],[500000,201000],[500000,200000]],"
+      "[[500250,200250],[500250,200750],[500750,200750],[500750,200250],[500250,200250]]]");
+  const std::string disc =
+      R"({"type":"Point","coordinates":[510000.5,210000.25]})";
+  const std::string two = multipolygon_geometry(
+      "[[[[0,0],[10,0],[10,10],[0,10],[0,0]]],[[[20,0],[30,0],[30,10],[20,10],[20,0]]]]");
+  std::string text = collection({feature(p, holed),
+                                 feature(R"("zone_id":"C","kind":"victim_home","subject_id":"S1","radius_m":250)", disc),
+                                 feature(R"("zone_id":"M","kind":"inclusion","subject_id":"S1")", two)});
+  // A grid's crs is accepted in planar mode (and refused otherwise).
+  text.insert(text.find("\"features\""), R"("crs":{"type":"name","properties":{"name":"EPSG:27700"}},)");
+  auto l = load(text, o);
+  INFO(l.diag_text());
+  REQUIRE(l.zones.ok());
+  REQUIRE(l.zones->size() == 3);
+  CHECK(l.diags.empty());
+  const zone& z = (*l.zones)[0];
+  CHECK(z.zone_id == "Z");
+  CHECK(z.outline_wgs84.empty());
+  REQUIRE(z.area.size() == 1);
+  const ring want_outer = {{500000, 200000}, {501000, 200000}, {501000, 201000}, {500000, 201000}};
+  CHECK(z.area[0].outer == want_outer);
+  REQUIRE(z.area[0].holes.size() == 1);
+  CHECK(z.area[0].holes[0].size() == 4);
+  CHECK(area_m2(z.area) == 1000.0 * 1000.0 - 500.0 * 500.0);
+  CHECK(z.bounds().min.x_m == 500000);
+  CHECK(z.bounds().max.y_m == 201000);
+  const zone& c = (*l.zones)[1];
+  CHECK(c.shape == zone_shape::circle);
+  CHECK(c.disc.centre == xy{510000.5, 210000.25});
+  CHECK(c.disc.radius_m == 250);  // planar: no scale factor
+  CHECK(c.radius_m == 250);
+  const zone& m = (*l.zones)[2];
+  CHECK(m.area.size() == 2);
+  CHECK(area_m2(m.area) == 200);
+
+  // The version hashes the metres: stable, different from the same numbers
+  // read as WGS84, and changed by moving one vertex.
+  auto again = load(text, o);
+  CHECK((*again.zones)[0].version == z.version);
+  const std::string small = polygon_geometry("[[[0.5,51.5],[0.51,51.5],[0.51,51.51],[0.5,51.51],[0.5,51.5]]]");
+  auto as_planar = load(collection({feature(p, small)}), o);
+  auto as_wgs84 = load(collection({feature(p, small)}));
+  REQUIRE(as_planar.zones->size() == 1);
+  REQUIRE(as_wgs84.zones->size() == 1);
+  CHECK(as_planar.zones->front().version != as_wgs84.zones->front().version);
+  std::string moved = text;
+  moved.replace(moved.find("[501000,201000]"), 15, "[501000,201001]");
+  CHECK((*load(moved, o).zones)[0].version != z.version);
+
+  // Without the option the same file is refused: the crs, then coordinates
+  // that are no longitude/latitude.
+  auto wgs = load(text);
+  CHECK_FALSE(wgs.zones.ok());
+  CHECK(wgs.diags.count(errc::bad_crs) == 1);
+}
+
+TEST_CASE("zones: planar option keeps every validation rule and repair", "[zone]") {
+  zone_read_options o;
+  o.planar = true;
+  const std::string p = default_props;
+  const std::string bowtie = polygon_geometry("[[[0,0],[100,100],[100,0],[0,100],[0,0]]]");
+  const std::string open = polygon_geometry("[[[0,0],[10,0],[10,10],[0,10]]]");
+  const std::string line = polygon_geometry("[[[0,0],[10,10],[20,20],[0,0]]]");
+  const std::string text_pos = polygon_geometry(R"([[[0,0],["10",0],[10,10],[0,0]]])");
+  const std::string no_radius = R"({"type":"Point","coordinates":[5,5]})";
+  auto id = [](const char* z) { return std::string(R"("kind":"exclusion","subject_id":"S1","zone_id":")") + z + "\""; };
+  auto l = load(collection({feature(id("B"), bowtie), feature(id("O"), open), feature(id("L"), line),
+                            feature(id("T"), text_pos), feature(id("R"), no_radius),
+                            feature(id("G"), polygon_geometry("[[[0,0],[10,0],[10,10],[0,0]]]")),
+                            feature(id("G"), polygon_geometry("[[[0,0],[10,0],[10,10],[0,0]]]"))}),
+                o);
+  INFO(l.diag_text());
+  REQUIRE(l.zones.ok());
+  REQUIRE(l.zones->size() == 1);
+  CHECK(l.zones->front().zone_id == "G");
+  const auto& k = l.diags.kept();
+  REQUIRE(k.size() == 6);
+  CHECK(k[0].code == errc::self_intersection);
+  CHECK(k[0].line == 2);
+  CHECK(k[0].message.find("at x 50.000, y 50.000") != std::string::npos);  // planar location, not lat/lon
+  CHECK(k[1].code == errc::ring_not_closed);
+  CHECK(k[2].code == errc::degenerate_geometry);
+  CHECK(k[3].code == errc::bad_geometry);
+  CHECK(k[3].message.find("planar metres") != std::string::npos);
+  CHECK(k[4].code == errc::bad_radius);
+  CHECK(k[5].code == errc::duplicate_id);
+  CHECK(k[5].line == 8);
+
+  // Repair works on planar metres too: two triangles meeting at (50, 50).
+  o.repair = true;
+  auto r = load(collection({feature(p, bowtie)}), o);
+  INFO(r.diag_text());
+  REQUIRE(r.zones->size() == 1);
+  CHECK(r.diags.count(errc::repaired) == 1);
+  const zone& z = r.zones->front();
+  CHECK(z.repaired);
+  CHECK(z.outline_wgs84.empty());
+  REQUIRE(z.area.size() == 2);
+  CHECK(area_m2(z.area) == Approx(5000).epsilon(1e-12));
+  geos_ref geos;
+  CHECK(geos.valid(z.area));
+}

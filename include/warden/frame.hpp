@@ -8,8 +8,9 @@
 // datum shift; coordinates are therefore close to, but not equal to, OSGB36
 // grid references. Its scale error is under 0.1% everywhere in Great Britain
 // east of 7.4°W; the far western isles exceed that (Barra Head 0.106%, St
-// Kilda 0.147%; tests/frame_test.cpp). UTM zones and custom meridians are
-// configuration.
+// Kilda 0.147%; tests/frame_test.cpp), which is why ground distances come
+// from ellipsoid_distance_m (scale-corrected, 3e-8) rather than from the
+// raw planar distance_m. UTM zones and custom meridians are configuration.
 //
 // Accuracy: forward and inverse use Krüger's series to order n^6 (Karney
 // 2011, "Transverse Mercator with an accuracy of a few nanometers"); within
@@ -70,6 +71,32 @@ class tm_frame {
   // from it / R)^2 / 2 times k0 off it): ratio of a short projected distance
   // to the true one; used to state error bounds.
   double scale_at(lat_lon p) const noexcept;
+  // The same point scale factor from grid coordinates, without unprojecting:
+  // k0 (1 + q/2 + q^2/24), q = ((x - false easting) / k0)^2 / (rho nu) with
+  // the radii of curvature at the footpoint latitude (Redfearn; the
+  // spherical cosh series with the ellipsoid's mean radius). Agrees with
+  // scale_at(inverse(p)) to 2e-8 (relative) within 500 km of the central
+  // meridian and 4e-7 within 1,000 km (tests/frame_test.cpp).
+  double scale_at(xy p) const noexcept;
+
+  // Distance on the WGS84 ellipsoid between two projected points, metres:
+  // the planar (grid) distance divided by the line scale factor, i.e. the
+  // point scale 1/k integrated along the line by Simpson's rule over both
+  // ends and the midpoint (the "line scale factor" of the Ordnance Survey's
+  // "A guide to coordinate systems in Great Britain").
+  //
+  // When to use it: for anything stated as a distance in metres on the
+  // ground — evidence, closest approach, victim and crime radii checks
+  // near the edges of the frame. Raw planar distance (distance_m) is off by
+  // the scale error, -0.04% on the central meridian to +0.147% at St Kilda
+  // in the default frame, fine for deciding which side of a polygon a point
+  // lies but not for a radius of 100 m that must hold to the metre. It
+  // agrees with the geodesic (Karney, GeographicLib) to 3e-8 relative for
+  // lines up to 50 km anywhere in Great Britain, St Kilda, Shetland and
+  // Scilly included (tests/frame_test.cpp), and costs three point scales
+  // instead of two inverse projections and a geodesic
+  // (bench/frame_bench.cpp).
+  double ellipsoid_distance_m(xy a, xy b) const noexcept;
 
   double lat0_deg() const noexcept { return lat0_deg_; }
   double lon0_deg() const noexcept { return lon0_deg_; }
@@ -94,6 +121,9 @@ class tm_frame {
   double lat0_deg_ = 0, lon0_deg_ = 0, k0_ = 0, fe_ = 0, fn_ = 0;
   double radius_m_ = 0;          // k0 * rectifying radius: metres per radian of xi / eta
   double northing_offset_m_ = 0; // false northing minus the origin's northing
+  // Footpoint latitude from the rectifying latitude mu (radians):
+  // phi' = mu + sum_j footpoint_[j] sin(2 j mu), j = 1..4.
+  std::array<double, 5> footpoint_{};
   // tan(chi) cos(phi) = sin(phi) * (1 + sum_k conformal_poly_[k] sin^(2k)(phi)),
   // chi the conformal latitude: Karney's tau' = tau sqrt(1 + sigma^2) -
   // sigma sqrt(1 + tau^2), sigma = sinh(e atanh(e sin(phi))), expanded once in

@@ -80,7 +80,8 @@ struct zone {
   zone_kind kind = zone_kind::exclusion;
   zone_shape shape = zone_shape::polygonal;
 
-  // Polygonal zones (empty for circles); area[i] is outline_wgs84[i] projected.
+  // Polygonal zones (empty for circles); area[i] is outline_wgs84[i] projected
+  // (planar reads: outline_wgs84 is empty, see zone_read_options::planar).
   lat_lon_multipolygon outline_wgs84;
   multipolygon area;
 
@@ -121,6 +122,15 @@ struct zone_read_options {
   // one of them is required. {"*"} = everyone.
   std::vector<std::string> default_subjects;
   bool repair = false;  // make invalid geometry valid instead of rejecting it
+  // GeoJSON positions are planar [x, y] metres (already in the frame of the
+  // points they will be tested against; `warden locate --crs planar`), not
+  // [longitude, latitude]. Nothing is projected: `area` and `disc` hold the
+  // coordinates as read (radius_m in the same metres), `outline_wgs84` stays
+  // empty and `centre_wgs84` unset, `frame` is unused, any `crs` member is
+  // accepted, and `version` hashes the metres (under its own tag). Every
+  // other rule (structure, limits, duplicates, GEOS validity, repair) is
+  // the same.
+  bool planar = false;
   std::size_t max_vertices_per_zone = 1'000'000;  // as written, closing vertices included
   std::size_t max_rings_per_zone = 10'000;
   std::uint64_t max_file_bytes = std::uint64_t{256} << 20;

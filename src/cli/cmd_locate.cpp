@@ -3,21 +3,17 @@
 #include "commands.hpp"
 
 #include <warden/detail/csv.hpp>
-#include <warden/detail/geos_adapter.hpp>
-#include <warden/detail/json.hpp>
 #include <warden/diagnostics.hpp>
 #include <warden/frame.hpp>
 #include <warden/zone.hpp>
 #include <warden/zone_index.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <iostream>
-#include <memory>
-#include <set>
-#include <sstream>
+#include <span>
 #include <string>
-#include <variant>
 #include <vector>
 
 namespace warden::cli {
@@ -42,155 +38,6 @@ struct loaded_zones {
   zone_index index;
 };
 
-// ---- planar zones: the GeoJSON reader's rules, without a projection -------
-
-class planar_reader {
- public:
-  planar_reader(std::string path, std::string id_property, diagnostics& diags)
-      : path_(std::move(path)), id_property_(std::move(id_property)), diags_(diags) {}
-
-  // False when the file as a whole cannot be used (already reported).
-  bool read(loaded_zones& out, zone_index_builder& builder) {
-    std::ifstream in(path_, std::ios::binary);
-    if (!in) {
-      diags_.report(path_, 0, errc::io_error, "cannot open the zones file");
-      return false;
-    }
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    const std::string text = ss.str();
-    detail::json::location where;
-    detail::json::parse_options po;
-    po.max_depth = 64;
-    auto doc = detail::json::parse(text, po, &where);
-    if (!doc) {
-      diags_.report(path_, where.line, doc.code(), doc.err().message);
-      return false;
-    }
-    const detail::json::value root = doc->root();
-    const auto type = root.find("type");
-    const auto features = root.find("features");
-    if (!root.is_object() || !type || type->as_string() != "FeatureCollection" || !features ||
-        !features->is_array()) {
-      diags_.report(path_, root.line(), errc::not_feature_collection, "not a GeoJSON FeatureCollection");
-      return false;
-    }
-    std::set<std::string> seen;
-    for (std::size_t i = 0; i < features->size(); ++i) {
-      const detail::json::value f = (*features)[i];
-      auto z = feature(f);
-      if (!z) {
-        diags_.report(path_, f.line(), z.code(), z.err().message);
-        continue;
-      }
-      if (!seen.insert(z->first).second) {
-        diags_.report(path_, f.line(), errc::duplicate_id, "zone id '" + z->first + "' seen before; feature dropped");
-        continue;
-      }
-      auto added = z->second.index() == 0 ? builder.add(std::get<0>(z->second)) : builder.add(std::get<1>(z->second));
-      if (!added) {
-        diags_.report(path_, f.line(), added.code(), added.err().message);
-        continue;
-      }
-      out.ids.push_back(z->first);
-    }
-    return true;
-  }
-
- private:
-  using shape = std::variant<multipolygon, circle>;
-
-  result<std::pair<std::string, shape>> feature(detail::json::value f) {
-    if (!f.is_object()) return make_error(errc::bad_geometry, "a feature must be an object");
-    const auto props = f.find("properties");
-    std::string id;
-    auto id_of = [&](detail::json::value v) -> bool {
-      if (v.is_string()) id = std::string(v.as_string());
-      else if (v.is_number()) id = detail::json::to_json(v);
-      return !id.empty();
-    };
-    bool have_id = false;
-    if (props && props->is_object())
-      if (auto v = props->find(id_property_)) have_id = id_of(*v);
-    if (!have_id)
-      if (auto v = f.find("id")) have_id = id_of(*v);
-    if (!have_id) return make_error(errc::bad_id, "the feature has no '" + id_property_ + "' property and no id");
-    const auto geom = f.find("geometry");
-    if (!geom || !geom->is_object()) return make_error(errc::bad_geometry, "zone " + id + ": no geometry");
-    const auto gtype = geom->find("type");
-    const auto coords = geom->find("coordinates");
-    if (!gtype || !coords) return make_error(errc::bad_geometry, "zone " + id + ": geometry without type or coordinates");
-    const std::string_view t = gtype->as_string();
-    if (t == "Point") {
-      xy c;
-      if (auto e = position(*coords, c); !e) return e.err();
-      const auto r = props && props->is_object() ? props->find("radius_m") : std::nullopt;
-      if (!r || !r->is_number() || !std::isfinite(r->as_number()) || r->as_number() <= 0)
-        return make_error(errc::bad_radius, "zone " + id + ": a Point zone needs a positive radius_m");
-      return std::pair<std::string, shape>{id, circle{c, r->as_number()}};
-    }
-    multipolygon mp;
-    if (t == "Polygon") {
-      mp.emplace_back();
-      if (auto e = polygon_of(*coords, mp.back()); !e) return make_error(e.code(), "zone " + id + ": " + e.err().message);
-    } else if (t == "MultiPolygon") {
-      if (!coords->is_array() || coords->size() == 0)
-        return make_error(errc::empty_geometry, "zone " + id + ": empty MultiPolygon");
-      for (std::size_t k = 0; k < coords->size(); ++k) {
-        mp.emplace_back();
-        if (auto e = polygon_of((*coords)[k], mp.back()); !e)
-          return make_error(e.code(), "zone " + id + ": " + e.err().message);
-      }
-    } else {
-      return make_error(errc::bad_geometry, "zone " + id + ": geometry type must be Polygon, MultiPolygon or Point");
-    }
-    auto v = geos_.check(mp);
-    if (!v) return make_error(v.code(), "zone " + id + ": " + v.err().message);
-    if (!v->valid) {
-      const bool self = v->reason.rfind("Self-intersection", 0) == 0 || v->reason.rfind("Ring Self-intersection", 0) == 0;
-      return make_error(self ? errc::self_intersection : errc::invalid_geometry,
-                        "zone " + id + ": invalid geometry (" + v->reason + ")");
-    }
-    auto area = geos_.area_m2(mp);
-    if (area && !(*area > 0)) return make_error(errc::degenerate_geometry, "zone " + id + ": zero area");
-    return std::pair<std::string, shape>{id, std::move(mp)};
-  }
-
-  static result<void> position(detail::json::value p, xy& out) {
-    if (!p.is_array() || p.size() < 2 || !p[0].is_number() || !p[1].is_number())
-      return make_error(errc::bad_geometry, "a position must be an array of at least two numbers");
-    out = {p[0].as_number(), p[1].as_number()};
-    if (!std::isfinite(out.x_m) || !std::isfinite(out.y_m)) return make_error(errc::not_finite, "coordinates must be finite");
-    return {};
-  }
-
-  static result<void> polygon_of(detail::json::value rings, polygon& out) {
-    if (!rings.is_array() || rings.size() == 0) return make_error(errc::empty_geometry, "a polygon needs a ring");
-    for (std::size_t k = 0; k < rings.size(); ++k) {
-      const detail::json::value r = rings[k];
-      if (!r.is_array()) return make_error(errc::bad_geometry, "a ring must be an array of positions");
-      ring pts;
-      for (std::size_t i = 0; i < r.size(); ++i) {
-        xy p;
-        if (auto e = position(r[i], p); !e) return e;
-        if (pts.empty() || !(pts.back() == p)) pts.push_back(p);
-      }
-      if (pts.size() < 2 || !(pts.front() == pts.back())) {
-        if (pts.size() >= 2) return make_error(errc::ring_not_closed, "a ring must end where it starts");
-        return make_error(errc::ring_too_few_points, "a ring needs at least 3 distinct positions");
-      }
-      pts.pop_back();
-      if (pts.size() < 3) return make_error(errc::ring_too_few_points, "a ring needs at least 3 distinct positions");
-      (k == 0 ? out.outer : out.holes.emplace_back()) = std::move(pts);
-    }
-    return {};
-  }
-
-  std::string path_, id_property_;
-  diagnostics& diags_;
-  detail::geos_context geos_;
-};
-
 // ---- points --------------------------------------------------------------
 
 int run(const options& o) {
@@ -203,12 +50,10 @@ int run(const options& o) {
   loaded_zones zs;
   zone_index_builder builder;
   const std::string zones_path = o.get("zones");
-  if (planar) {
-    planar_reader pr(zones_path, o.get("id-property", "zone_id"), diags);
-    if (!pr.read(zs, builder)) return 1;
-  } else {
+  {
     zone_read_options ro;
     ro.frame = frame;
+    ro.planar = planar;  // planar points go with planar zones
     ro.id_property = o.get("id-property", "zone_id");
     ro.default_kind = zone_kind::exclusion;  // kind and subjects play no part in locate
     ro.default_subjects = {"*"};

@@ -82,7 +82,7 @@ const subcommand subcommands[] = {
     {"match", warden::cli::cmd_match, "match crimes against trails"},
     {"locate", warden::cli::cmd_locate, "which zones cover each point"},
     {"windows", warden::cli::cmd_windows, "a zone's active windows as UTC instants"},
-    {"report", warden::cli::cmd_report, "an HTML evidence pack for one alert"},
+    {"report", warden::cli::cmd_report, "an HTML (or GeoJSON) evidence pack for one alert or crime match"},
     {"synth", warden::cli::cmd_synth, "generate a deterministic synthetic scenario"},
 };
 
