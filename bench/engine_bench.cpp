@@ -1,7 +1,9 @@
 // The monitoring engine end to end on parsed fixes: throughput, state per
 // subject and per-fix latency; and the `warden check` path including CSV
 // parsing. Each subject has ~3 zones (its victim's home, a shared exclusion
-// polygon, a curfew home with a nightly schedule). Results: bench/README.md.
+// polygon, a curfew home with a nightly schedule) and, for the proximity
+// comparison, a victim device sending fixes beside it. Results:
+// bench/README.md.
 #include <benchmark/benchmark.h>
 
 #include <warden/frame.hpp>
@@ -22,7 +24,9 @@ namespace {
 
 struct world {
   std::vector<zone> zones;
-  std::vector<stored_fix> fixes;  // time order (arrival order of a live feed)
+  std::vector<stored_fix> fixes;         // subjects only, time order (arrival order of a live feed)
+  std::vector<stored_fix> fixes_victim;  // subjects and their victims' devices, time order
+  std::vector<victim_link> links;        // subject i -> victim device W<i>
   int subjects = 0;
 };
 
@@ -55,7 +59,7 @@ const world& get_world(int subjects, int minutes) {
   night.windows = {{{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}, "19:00", "07:00"}};
   const int pools = 64;
   std::vector<std::vector<std::string>> pool_members(pools);
-  std::vector<xy> homes;
+  std::vector<xy> homes, vhomes;
   for (int i = 0; i < subjects; ++i) {
     const std::string id = "S" + std::to_string(i);
     const xy home{o.x_m + 40'000 * (u(rng) - 0.5), o.y_m + 40'000 * (u(rng) - 0.5)};
@@ -63,8 +67,13 @@ const world& get_world(int subjects, int minutes) {
     zone h = circle_at("H" + std::to_string(i), zone_kind::curfew_home, home, 50, {id}, f);
     h.schedule = night;
     w.zones.push_back(std::move(h));
-    w.zones.push_back(circle_at("V" + std::to_string(i), zone_kind::victim_home,
-                                {home.x_m + 3000 * (u(rng) - 0.5), home.y_m + 3000 * (u(rng) - 0.5)}, 200, {id}, f));
+    const xy vhome{home.x_m + 3000 * (u(rng) - 0.5), home.y_m + 3000 * (u(rng) - 0.5)};
+    vhomes.push_back(vhome);
+    w.zones.push_back(circle_at("V" + std::to_string(i), zone_kind::victim_home, vhome, 200, {id}, f));
+    victim_link l;
+    l.subject_id = id;
+    l.victim_id = "W" + std::to_string(i);
+    w.links.push_back(l);
     pool_members[static_cast<std::size_t>(i % pools)].push_back(id);
   }
   for (int k = 0; k < pools; ++k) {
@@ -88,9 +97,25 @@ const world& get_world(int subjects, int minutes) {
   // Random walks from home, one fix a minute, from 18:00 local.
   const instant t0 = parse_instant("2026-03-23T18:00:00Z").value();
   std::vector<xy> pos = homes, vel(static_cast<std::size_t>(subjects));
-  std::vector<std::string> ids;
+  std::vector<xy> vpos = vhomes, vvel(static_cast<std::size_t>(subjects));
+  std::vector<std::string> ids, vids;
   for (int i = 0; i < subjects; ++i) ids.push_back("S" + std::to_string(i));
+  for (int i = 0; i < subjects; ++i) vids.push_back("W" + std::to_string(i));
   for (int m = 0; m < minutes; ++m) {
+    for (int i = 0; i < subjects; ++i) {
+      // The victim's device: its own walk, 30 s out of phase.
+      auto& vp = vpos[static_cast<std::size_t>(i)];
+      auto& vv = vvel[static_cast<std::size_t>(i)];
+      vv = {0.9 * vv.x_m + 0.3 * g(rng), 0.9 * vv.y_m + 0.3 * g(rng)};
+      vp = {vp.x_m + 60 * vv.x_m, vp.y_m + 60 * vv.y_m};
+      stored_fix vf;
+      vf.subject_id = vids[static_cast<std::size_t>(i)];
+      vf.time = t0 + std::chrono::minutes{m} - std::chrono::seconds{30} + milliseconds{i % 1000};
+      vf.pos = f.inverse({vp.x_m + g(rng), vp.y_m + g(rng)});
+      vf.accuracy_m = 12.0f;
+      vf.received = vf.time;
+      w.fixes_victim.push_back(std::move(vf));
+    }
     for (int i = 0; i < subjects; ++i) {
       auto& p = pos[static_cast<std::size_t>(i)];
       auto& v = vel[static_cast<std::size_t>(i)];
@@ -102,6 +127,7 @@ const world& get_world(int subjects, int minutes) {
       fx.pos = f.inverse({p.x_m + g(rng), p.y_m + g(rng)});
       fx.accuracy_m = 12.0f;
       fx.received = fx.time;
+      w.fixes_victim.push_back(fx);
       w.fixes.push_back(std::move(fx));
     }
   }
@@ -141,6 +167,50 @@ void BM_engine_end_to_end(benchmark::State& state) {
   state.counters["alert_events"] = static_cast<double>(alerts);
 }
 BENCHMARK(BM_engine_end_to_end)->Args({10000, 180})->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Issue 6: the same stream of subject and victim-device fixes, without and
+// with the victim links (arg 2 = 0 / 1). Throughput counts every fix; the
+// two runs must stay within 20% of each other.
+void BM_engine_proximity(benchmark::State& state) {
+  const world& w = get_world(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)));
+  const bool with_links = state.range(2) != 0;
+  std::vector<fix> views;
+  views.reserve(w.fixes_victim.size());
+  for (const auto& f : w.fixes_victim) views.push_back(f.view());
+  std::uint64_t alerts = 0, prox = 0, replays = 0;
+  monitor_memory mem;
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto m = monitor::create(w.zones, with_links ? w.links : std::vector<victim_link>{}, {});
+    state.ResumeTiming();
+    std::size_t n = 0;
+    for (const fix& f : views) {
+      m->push(f);
+      if (++n % 65536 == 0) m->advance(f.time - std::chrono::minutes{10});
+    }
+    m->flush();
+    state.PauseTiming();
+    mem = m->memory();
+    replays = m->counters().replays;
+    alerts = prox = 0;
+    for (const auto& [k, c] : m->counters().alerts) {
+      alerts += c;
+      if (k.first == alert_type::proximity || k.first == alert_type::proximity_warning) prox += c;
+    }
+    m = monitor::create({}, {}, {});
+    state.ResumeTiming();
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * views.size()));
+  state.counters["alert_events"] = static_cast<double>(alerts);
+  state.counters["proximity_events"] = static_cast<double>(prox);
+  state.counters["replays"] = static_cast<double>(replays);
+  state.counters["live_B_per_entity"] = static_cast<double>(mem.live_bytes) / static_cast<double>(mem.subjects);
+}
+BENCHMARK(BM_engine_proximity)
+    ->Args({10000, 180, 0})
+    ->Args({10000, 180, 1})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 // Per-fix latency: percentiles of single push() calls in steady state.
 void BM_engine_latency(benchmark::State& state) {

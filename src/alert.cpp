@@ -70,6 +70,14 @@ std::string_view to_string(alert_rule r) noexcept {
     case alert_rule::inclusion: return "inclusion";
     case alert_rule::curfew: return "curfew";
     case alert_rule::transit: return "transit";
+    case alert_rule::proximity_warning: return "proximity_warning";
+    case alert_rule::proximity: return "proximity";
+    case alert_rule::unmonitored: return "unmonitored";
+    case alert_rule::tamper: return "tamper";
+    case alert_rule::battery_low: return "battery_low";
+    case alert_rule::battery_critical: return "battery_critical";
+    case alert_rule::no_gps: return "no_gps";
+    case alert_rule::device_offline: return "device_offline";
   }
   return "exclusion";
 }
@@ -205,6 +213,10 @@ void append_json(std::string& out, const alert_event& e) {
   out += e.schedule_json.empty() ? std::string_view("null") : std::string_view(e.schedule_json);
   out += ",\"rejected_fixes\":";
   append_uint(out, e.rejected_fixes);
+  if (!e.evidence_extra_json.empty()) {
+    out += ',';
+    out += e.evidence_extra_json;
+  }
   out += "},\"rule\":\"";
   out += to_string(e.rule);
   out += "\",\"decided_at\":";

@@ -191,6 +191,49 @@ result<void> monitor_impl::init(std::vector<zone> zs) {
   for (const victim_link& l : links) victim_ids.push_back(l.victim_id);
   std::sort(victim_ids.begin(), victim_ids.end());
   victim_ids.erase(std::unique(victim_ids.begin(), victim_ids.end()), victim_ids.end());
+  {
+    const proximity_params& P = cfg.proximity;
+    if (P.stale_after.count() <= 0 || P.max_age < P.stale_after || P.confirm_fixes < 1 || P.exit_fixes < 1 ||
+        P.confirm_fixes > 255 || P.exit_fixes > 255 || !(P.exit_margin_m >= 0) || P.max_gap.count() <= 0)
+      return make_error(errc::usage, "proximity: stale_after > 0, max_age >= stale_after, confirm/exit fixes in 1..255, exit_margin_m >= 0");
+    if (cfg.unmonitored.gap.count() <= 0 || !(cfg.unmonitored.max_speed_mps > 0) ||
+        !std::isfinite(cfg.unmonitored.max_speed_mps))
+      return make_error(errc::usage, "unmonitored: gap > 0 and max_speed_mps > 0");
+  }
+  for (std::uint32_t i = 0; i < links.size(); ++i) {
+    const victim_link& l = links[i];
+    if (l.subject_id.empty() || l.victim_id.empty() || !(l.alert_m > 0) || !(l.warning_m >= l.alert_m) ||
+        !std::isfinite(l.warning_m))
+      return make_error(errc::usage, "link " + l.subject_id + " -> " + l.victim_id +
+                                         ": ids must be set and 0 < alert_m <= warning_m");
+    if (std::binary_search(victim_ids.begin(), victim_ids.end(), l.subject_id))
+      return make_error(errc::usage, "link subject " + l.subject_id + " is also a victim device");
+    victim_links.emplace_back(l.victim_id, i);
+    subject_links.emplace_back(l.subject_id, i);
+  }
+  std::sort(victim_links.begin(), victim_links.end());
+  std::sort(subject_links.begin(), subject_links.end());
+  link_victim.assign(links.size(), UINT32_MAX);
+  link_subject.assign(links.size(), UINT32_MAX);
+  link_slot.assign(links.size(), UINT32_MAX);
+  link_decided.assign(links.size(), dawn_ms);
+  for (const auto& [sid, zl] : named_zones) ordered_subjects.push_back(sid);
+  for (const auto& [sid, li] : subject_links) ordered_subjects.push_back(sid);
+  for (const auto& [sid, o] : cfg.subjects) ordered_subjects.push_back(sid);
+  std::sort(ordered_subjects.begin(), ordered_subjects.end());
+  ordered_subjects.erase(std::unique(ordered_subjects.begin(), ordered_subjects.end()), ordered_subjects.end());
+  std::erase_if(ordered_subjects,
+                [&](const std::string& id) { return std::binary_search(victim_ids.begin(), victim_ids.end(), id); });
+  {
+    std::string u = "{";
+    json_num(u, "gap_s", static_cast<double>(ms_of(cfg.unmonitored.gap)) / 1000.0, 0);
+    json_num(u, "max_speed_mps", cfg.unmonitored.max_speed_mps, 1);
+    json_key(u, "rf_charging_explains");
+    u += cfg.unmonitored.rf_charging_explains ? "true" : "false";
+    u += '}';
+    json_unmonitored = u;
+    json_device = "{\"deduplicated\":true}";
+  }
   fingerprint = compute_fingerprint();
   return {};
 }
@@ -224,6 +267,19 @@ std::uint64_t monitor_impl::compute_fingerprint() const {
                         cfg.motion.gate_chi2, cfg.motion.initial_speed_sigma_mps};
   mix(dbl, sizeof dbl);
   mix_s(cfg.frame.describe());
+  for (const victim_link& l : links) {
+    mix_s(l.subject_id);
+    mix_s(l.victim_id);
+    const double r[] = {l.alert_m, l.warning_m};
+    mix(r, sizeof r);
+  }
+  const proximity_params& P = cfg.proximity;
+  const std::int64_t pn[] = {P.stale_after.count(), P.max_age.count(), P.confirm_fixes, P.exit_fixes,
+                             P.max_gap.count(), P.authorised ? 1 : 0, cfg.unmonitored.gap.count(),
+                             cfg.unmonitored.rf_charging_explains ? 1 : 0};
+  mix(pn, sizeof pn);
+  const double pd[] = {P.exit_margin_m, cfg.unmonitored.max_speed_mps};
+  mix(pd, sizeof pd);
   return h;
 }
 
@@ -261,6 +317,7 @@ subject& monitor_impl::subject_for(std::string_view id) {
     s.params.push_back(static_cast<std::uint16_t>(pi));
   }
   s.live.slots.resize(s.zones.size());
+  init_aux(s, static_cast<std::uint32_t>(subjects.size()));
   s.snaps.push_back({dawn_ms, s.live});
   const auto k = static_cast<std::uint32_t>(subjects.size());
   subjects.push_back(std::move(s));
@@ -314,6 +371,9 @@ errc monitor_impl::push_fix(const fix& f) {
     if (sink) sink->on_set_aside(f, errc::duplicate_record);
     return errc::duplicate_record;
   }
+  // Nothing in merge() adds subjects, so s is still valid.
+  if (t > s.max_fix_ms) s.max_fix_ms = t;
+  if (s.victim_device) victim_fix_merged(s, r);
   return errc::ok;
 }
 
@@ -535,11 +595,12 @@ void monitor_impl::process(subject& s, const hrec& rr) {
   init_schedules(s, r.t_ms);
   subject_live& L = s.live;
   if (r.kind != 0) {
-    // Device events: merged and ordered; the device rules of issue 6 hook in here.
     if (!L.filter.holding()) run_timers(s, r.t_ms);
+    device_event_rule(s, r);
     L.clock_ms = std::max(L.clock_ms, r.t_ms);
     return;
   }
+  fix_seen(s, r);
   const xy p = cfg.frame.forward(lat_lon::from_degrees(r.lat_deg(), r.lon_deg()).value());
   const bool had_held = L.filter.holding();
   const hrec held = L.held;
@@ -572,12 +633,24 @@ void monitor_impl::process(subject& s, const hrec& rr) {
   // Curfew timelines advance with every step so that a breach is known as
   // soon as the absence passes its grace period.
   L.clock_ms = std::max(L.clock_ms, r.t_ms);
+  if (!s.links.empty()) decide_links(s, link_horizon(s, L.clock_ms), false);
+}
+
+std::int64_t monitor_impl::link_horizon(const subject& s, std::int64_t now_ms) const noexcept {
+  // Never decide past a fix the motion filter still holds: it may yet be
+  // accepted, and samples are decided in time order.
+  std::int64_t h = now_ms - ms_of(cfg.proximity.stale_after);
+  // The victim's fixes after the last accepted fix are aligned with the
+  // next accepted one, which may be the held fix.
+  if (s.live.filter.holding()) h = std::min(h, s.live.has_last ? s.live.last.t_ms : s.live.held.t_ms - 1);
+  return h;
 }
 
 void monitor_impl::advance_subject(subject& s, std::int64_t w) {
   subject_live& L = s.live;
   if (s.history.empty() || w <= L.clock_ms) return;
   maybe_snapshot(s, w);
+  check_gap(s, w);
   if (L.filter.holding() && w - L.held.t_ms > ms_of(cfg.motion.hold_max)) {
     const hrec held = L.held;
     const xy held_xy = L.filter.held_point().pos;
@@ -585,6 +658,7 @@ void monitor_impl::advance_subject(subject& s, std::int64_t w) {
     mark(s, held, false);
     apply_fix(s, held, held_xy, acc, acc > held.accuracy_m + 1e-9);
   }
+  if (!s.links.empty()) decide_links(s, link_horizon(s, w), false);
   if (L.filter.holding()) return;
   run_timers(s, w);
   for (std::uint32_t k = 0; k < L.slots.size(); ++k) {
@@ -618,6 +692,7 @@ std::uint8_t monitor_impl::priority_of(const subject& s, std::uint32_t k, alert_
     case alert_rule::curfew: p = 2; break;
     case alert_rule::inclusion: p = 3; break;
     case alert_rule::transit: p = z.kind == zone_kind::victim_home ? 3 : 4; break;
+    default: break;
   }
   if (s.risk == risk_level::high) --p;
   if (s.risk == risk_level::low) ++p;
@@ -631,6 +706,14 @@ alert_type monitor_impl::type_of(std::uint32_t zone_index, alert_rule rule) cons
   switch (rule) {
     case alert_rule::curfew: return alert_type::curfew;
     case alert_rule::inclusion: return alert_type::inclusion;
+    case alert_rule::proximity_warning: return alert_type::proximity_warning;
+    case alert_rule::proximity: return alert_type::proximity;
+    case alert_rule::unmonitored:
+    case alert_rule::no_gps:
+    case alert_rule::device_offline: return alert_type::unmonitored;
+    case alert_rule::tamper: return alert_type::tamper;
+    case alert_rule::battery_low:
+    case alert_rule::battery_critical: return alert_type::battery;
     case alert_rule::exclusion:
     case alert_rule::transit: break;
   }
@@ -809,6 +892,7 @@ void monitor_impl::apply_fix(subject& s, const hrec& r, xy p, double acc_m, bool
   L.last_xy = p;
   L.last_acc_m = acc_m;
   L.has_last = 1;
+  aux_accepted_fix(s, r, p, acc_m, weak);
 }
 
 // ---------------------------------------------------------------------------
@@ -817,7 +901,7 @@ void monitor_impl::apply_fix(subject& s, const hrec& r, xy p, double acc_m, bool
 void monitor_impl::transition(subject& s, std::uint32_t k, alert_rule rule, alert_event_kind kind, episode& e,
                               std::int64_t decided_ms) {
   e.decided_ms = decided_ms;
-  if (rule != alert_rule::transit) s.live.slots[k].pub = e;
+  if (rule != alert_rule::transit) pub_of(s, k) = e;
   const bool open = kind != alert_event_kind::closed;
   if (replaying) {
     for (auto it = replay_log.rbegin(); it != replay_log.rend(); ++it)
@@ -845,9 +929,31 @@ void monitor_impl::transition(subject& s, std::uint32_t k, alert_rule rule, aler
 
 void monitor_impl::publish(const subject& s, std::uint32_t slot, alert_rule rule, alert_event_kind kind,
                            const episode& e, std::int64_t decided_ms) {
-  const alert_type type = type_of(s.zones[slot], rule);
+  const alert_type type = type_of(slot < s.zones.size() ? s.zones[slot] : 0, rule);
   ++counters.alerts[{type, kind}];
   if (!sink) return;
+  if (slot >= s.zones.size()) {
+    alert_event a;
+    a.alert_id = alert_id_text(e.id);
+    a.event = kind;
+    a.type = type;
+    a.rule = rule;
+    a.subject_id = s.id;
+    a.start = from_epoch_ms(e.start_ms);
+    if (e.end_ms != never_ms && kind != alert_event_kind::opened && kind != alert_event_kind::updated)
+      a.end = from_epoch_ms(e.end_ms);
+    a.priority = e.priority;
+    a.confidence = static_cast<alert_confidence>(e.confidence);
+    a.fix_count = e.fix_count;
+    a.decided_at = from_epoch_ms(decided_ms);
+    a.rejected_fixes = e.rejected;
+    for (std::size_t i = 0; i < e.n_ev; ++i)
+      a.fixes.push_back({from_epoch_ms(e.ev[i].t_ms), e.ev[i].lat_e7 * 1e-7, e.ev[i].lon_e7 * 1e-7,
+                         static_cast<double>(e.ev[i].accuracy_m)});
+    aux_publish_fields(s, slot - static_cast<std::uint32_t>(s.zones.size()), e, a);
+    sink->on_alert(a);
+    return;
+  }
   const prepared_zone& z = zones[s.zones[slot]];
   const params_entry& pe = params[s.params[slot]];
   alert_event a;
@@ -923,6 +1029,17 @@ void monitor_impl::resolve(subject& s) {
       if (e.ep.id == sl.pub.id && e.slot == k && e.rule == rule) in_log = true;
     if (!in_log) r.push_back({k, rule, true, sl.pub.decided_ms, sl.pub});
   }
+  for (std::uint32_t a = 0; a < aux_links + 2 * s.links.size(); ++a) {
+    const aux_state* xp = aux_ptr(s.live, a);
+    if (!xp || xp->ph != phase::open) continue;
+    const aux_state& x = *xp;
+    const std::uint32_t k = nslots(s) + a;
+    const alert_rule rule = aux_rule(a);
+    bool in_log = false;
+    for (const replay_entry& e : r)
+      if (e.ep.id == x.pub.id && e.slot == k && e.rule == rule) in_log = true;
+    if (!in_log) r.push_back({k, rule, true, x.pub.decided_ms, x.pub});
+  }
   // Published episodes the replay covers.
   std::vector<std::size_t> scope;
   for (std::size_t i = 0; i < s.pubs.size(); ++i)
@@ -950,9 +1067,10 @@ void monitor_impl::resolve(subject& s) {
         // Keep the published id: people may already be acting on it.
         const std::uint64_t old_id = r[a].ep.id;
         r[a].ep.id = p.ep.id;
-        slot_state& sl = s.live.slots[r[a].slot];
-        if (sl.cur.id == old_id) sl.cur.id = p.ep.id;
-        if (sl.pub.id == old_id) sl.pub.id = p.ep.id;
+        episode& cur = cur_of(s, r[a].slot);
+        episode& pub = pub_of(s, r[a].slot);
+        if (cur.id == old_id) cur.id = p.ep.id;
+        if (pub.id == old_id) pub.id = p.ep.id;
         break;
       }
     }
@@ -1032,6 +1150,9 @@ void monitor_impl::flush() {
     apply_fix(s, held, held_xy, acc, acc > held.accuracy_m + 1e-9);
     run_timers(s, L.clock_ms);
   }
+  // End of input: proximity samples get no more lookahead either.
+  for (subject& s : subjects)
+    if (!s.links.empty()) decide_links(s, s.live.clock_ms, true);
 }
 
 }  // namespace detail
@@ -1085,6 +1206,39 @@ instant monitor::watermark() const noexcept {
 const monitor_counters& monitor::counters() const noexcept { return impl_->counters; }
 std::size_t monitor::subject_count() const noexcept { return impl_->subjects.size(); }
 
+std::vector<unmonitored_subject> monitor::unmonitored_now(instant now, std::optional<milliseconds> gap) const {
+  const detail::monitor_impl& im = *impl_;
+  const std::int64_t g = gap ? gap->count() : im.cfg.unmonitored.gap.count();
+  const std::int64_t t = to_epoch_ms(now);
+  std::vector<unmonitored_subject> out;
+  auto consider = [&](std::string_view id) {
+    const std::uint32_t k = im.find_subject(id);
+    unmonitored_subject u;
+    u.subject_id = std::string(id);
+    if (k == UINT32_MAX || im.subjects[k].max_fix_ms == detail::dawn_ms) {
+      out.push_back(std::move(u));
+      return;
+    }
+    const detail::subject& s = im.subjects[k];
+    if (t - s.max_fix_ms <= g) return;
+    u.last_fix = from_epoch_ms(s.max_fix_ms);
+    u.since = u.last_fix;
+    u.explained = s.live.explained != 0;
+    out.push_back(std::move(u));
+  };
+  for (const std::string& id : im.ordered_subjects) consider(id);
+  for (const detail::subject& s : im.subjects)
+    if (!s.victim_device && !std::binary_search(im.ordered_subjects.begin(), im.ordered_subjects.end(), s.id))
+      consider(s.id);
+  std::sort(out.begin(), out.end(), [](const unmonitored_subject& a, const unmonitored_subject& b) {
+    const std::int64_t ta = a.last_fix ? to_epoch_ms(*a.last_fix) : detail::dawn_ms;
+    const std::int64_t tb = b.last_fix ? to_epoch_ms(*b.last_fix) : detail::dawn_ms;
+    if (ta != tb) return ta < tb;
+    return a.subject_id < b.subject_id;
+  });
+  return out;
+}
+
 std::map<errc, std::uint64_t> monitor::subject_set_aside(std::string_view id) const {
   auto it = impl_->index.find(id);
   if (it == impl_->index.end()) return {};
@@ -1097,10 +1251,14 @@ monitor_memory monitor::memory() const {
   m.subjects = im.subjects.size();
   for (const detail::subject& s : im.subjects) {
     m.live_bytes += sizeof(detail::subject) + s.id.capacity() + s.zones.capacity() * 4 + s.params.capacity() * 2 +
-                    s.live.slots.capacity() * sizeof(detail::slot_state) + s.set_aside.size() * 48;
+                    s.live.slots.capacity() * sizeof(detail::slot_state) + s.set_aside.size() * 48 +
+                    (s.live.aux.capacity() + s.live.prox.capacity()) * sizeof(detail::aux_state) +
+                    s.live.link_st.capacity() * sizeof(detail::link_state) + s.links.capacity() * 4;
     m.history_bytes += s.history.capacity() * sizeof(detail::hrec);
     for (const detail::snapshot& sn : s.snaps)
-      m.snapshot_bytes += sizeof(detail::snapshot) + sn.state.slots.capacity() * sizeof(detail::slot_state);
+      m.snapshot_bytes += sizeof(detail::snapshot) + sn.state.slots.capacity() * sizeof(detail::slot_state) +
+                          (sn.state.aux.capacity() + sn.state.prox.capacity()) * sizeof(detail::aux_state) +
+                          sn.state.link_st.capacity() * sizeof(detail::link_state);
     m.snapshot_bytes += (s.snaps.capacity() - s.snaps.size()) * sizeof(detail::snapshot);
     m.published_bytes += s.pubs.capacity() * sizeof(detail::published);
   }

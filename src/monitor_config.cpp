@@ -77,6 +77,37 @@ void read_config(json::value root, monitor_config& c) {
         else if (mk == "reset_after_s") c.motion.reset_after = seconds(mv, mw);
         else throw cfg_error{"unknown key " + mw};
       }
+    } else if (k == "proximity") {
+      if (!v.is_object()) throw cfg_error{"proximity must be an object"};
+      for (std::size_t j = 0; j < v.size(); ++j) {
+        const std::string_view pk = v.key_at(j);
+        const json::value pv = v.value_at(j);
+        const std::string pw = "proximity." + std::string(pk);
+        if (pk == "stale_after_s") c.proximity.stale_after = std::max(std::chrono::milliseconds{1000}, seconds(pv, pw, 86400));
+        else if (pk == "max_age_s") c.proximity.max_age = seconds(pv, pw, 7.0 * 86400);
+        else if (pk == "confirm_fixes") c.proximity.confirm_fixes = static_cast<std::uint32_t>(number(pv, pw, 1, 255));
+        else if (pk == "exit_fixes") c.proximity.exit_fixes = static_cast<std::uint32_t>(number(pv, pw, 1, 255));
+        else if (pk == "exit_margin_m") c.proximity.exit_margin_m = number(pv, pw, 0, 100000);
+        else if (pk == "max_gap_s") c.proximity.max_gap = std::max(std::chrono::milliseconds{1000}, seconds(pv, pw));
+        else if (pk == "authorised") {
+          if (!pv.is_bool()) throw cfg_error{pw + " must be true or false"};
+          c.proximity.authorised = pv.as_bool();
+        } else throw cfg_error{"unknown key " + pw};
+      }
+      if (c.proximity.max_age < c.proximity.stale_after) throw cfg_error{"proximity.max_age_s must be >= stale_after_s"};
+    } else if (k == "unmonitored") {
+      if (!v.is_object()) throw cfg_error{"unmonitored must be an object"};
+      for (std::size_t j = 0; j < v.size(); ++j) {
+        const std::string_view uk = v.key_at(j);
+        const json::value uv = v.value_at(j);
+        const std::string uw = "unmonitored." + std::string(uk);
+        if (uk == "gap_s") c.unmonitored.gap = std::max(std::chrono::milliseconds{1000}, seconds(uv, uw));
+        else if (uk == "max_speed_mps") c.unmonitored.max_speed_mps = number(uv, uw, 0.1, 1000);
+        else if (uk == "rf_charging_explains") {
+          if (!uv.is_bool()) throw cfg_error{uw + " must be true or false"};
+          c.unmonitored.rf_charging_explains = uv.as_bool();
+        } else throw cfg_error{"unknown key " + uw};
+      }
     } else if (k == "rules") {
       rule_overrides o;
       read_overrides(v, o, "rules");

@@ -199,11 +199,26 @@ struct episode {
   std::uint8_t late_arrival = 0;
   std::uint8_t n_ev = 0;
   std::array<ev_fix, max_evidence> ev{};
+  // Proximity and unmonitored rules (issue 6).
+  float min_distance_m = -1;       // < 0: none; closest approach (ground metres)
+  float bearing_deg = 0;           // grid bearing from the victim to the subject at the closest approach
+  float closing_mps = 0;           // rate the distance shrank at when the episode opened
+  float ttc_s = -1;                // time to contact at that rate (< 0: not closing)
+  float victim_age_s = 0;          // oldest victim position the episode relied on
+  float reach_m = -1;              // unmonitored: reachable radius at the last decision
+  ev_fix victim_fix{};             // victim position at the closest approach (authorised consumers)
+  std::uint8_t flags = 0;          // episode_flag bits
+  std::uint8_t n_reach = 0;
+  std::uint8_t pad_ep[2] = {};     // explicit: checkpoints copy the bytes
+  std::array<std::uint16_t, 6> reach{};  // silent approach targets: slot, or 0x8000 | link
 
   bool same_content(const episode& o) const noexcept {
     if (start_ms != o.start_ms || end_ms != o.end_ms || fix_count != o.fix_count || rejected != o.rejected ||
         max_depth_m != o.max_depth_m || priority != o.priority || confidence != o.confidence ||
-        late_arrival != o.late_arrival || n_ev != o.n_ev)
+        late_arrival != o.late_arrival || n_ev != o.n_ev || min_distance_m != o.min_distance_m ||
+        bearing_deg != o.bearing_deg || closing_mps != o.closing_mps || ttc_s != o.ttc_s ||
+        victim_age_s != o.victim_age_s || reach_m != o.reach_m || !(victim_fix == o.victim_fix) ||
+        flags != o.flags || n_reach != o.n_reach || reach != o.reach)
       return false;
     for (std::size_t i = 0; i < n_ev; ++i)
       if (!(ev[i] == o.ev[i])) return false;
@@ -211,6 +226,12 @@ struct episode {
   }
 };
 static_assert(std::is_trivially_copyable_v<episode>);
+static_assert(sizeof(episode) % 8 == 0);
+
+enum episode_flag : std::uint8_t {
+  ep_victim_stale = 1,     // a deciding victim position was stale
+  ep_silent_approach = 2,  // the reachable area touched a target
+};
 
 enum class phase : std::uint8_t { clear = 0, candidate = 1, open = 2 };
 
@@ -236,6 +257,61 @@ struct slot_state {
 };
 static_assert(std::is_trivially_copyable_v<slot_state>);
 
+// Rules that are not (subject, zone) slots: device health, unmonitored
+// time and the two proximity tiers of each link. Index in subject_live::aux.
+enum aux_index : std::uint32_t {
+  aux_unmonitored = 0,
+  aux_tamper = 1,
+  aux_battery_low = 2,
+  aux_battery_critical = 3,
+  aux_no_gps = 4,
+  aux_offline = 5,
+  aux_links = 6,  // then 2 per link: warning, alert
+};
+
+struct aux_state {
+  phase ph = phase::clear;
+  std::uint8_t run_count = 0, exit_count = 0, ev_mark = 0;
+  std::uint32_t rejected_at_open = 0;
+  std::int64_t run_start_ms = 0, run_last_ms = 0, exit_start_ms = 0;
+  episode cur;
+  episode pub;
+};
+static_assert(std::is_trivially_copyable_v<aux_state>);
+
+// A position of the subject waiting for the proximity decision (which lags
+// event time by stale_after, so that the victim's fixes around it are in).
+struct link_sample {
+  std::int64_t t_ms = 0;
+  double x_m = 0, y_m = 0;
+  float accuracy_m = 0;
+  std::int32_t lat_e7 = 0, lon_e7 = 0;
+  std::uint8_t weak = 0;
+  std::uint8_t pad[3] = {};
+};
+
+inline constexpr std::size_t max_pending_samples = 16;
+
+struct proj_entry {
+  std::int64_t t_ms = dawn_ms;
+  std::int32_t lat_e7 = 0, lon_e7 = 0;
+  double x_m = 0, y_m = 0;
+};
+
+struct link_state {
+  std::int64_t decided_ms = dawn_ms;   // samples up to here are decided
+  // The victim's last two fixes, projected: consecutive samples mostly
+  // interpolate between the same two.
+  std::array<proj_entry, 2> proj{};
+  std::uint32_t proj_next = 0, pad2 = 0;
+  std::int64_t last_eval_ms = dawn_ms; // previous sample (closing speed)
+  double last_dist_m = -1;
+  link_sample prev{};                  // last decided subject sample
+  std::uint8_t has_prev = 0, n_pending = 0, pad[6] = {};
+  std::array<link_sample, max_pending_samples> pending{};
+};
+static_assert(std::is_trivially_copyable_v<link_state>);
+
 // The replayable per-subject decision state.
 struct subject_live {
   std::int64_t clock_ms = dawn_ms;        // processed up to here
@@ -248,7 +324,18 @@ struct subject_live {
   double last_acc_m = 0;
   std::uint32_t rejected_total = 0;
   std::uint8_t has_last = 0;
+  // Issue 6: device state and unmonitored time.
+  std::uint8_t rf_in_range = 0, charging = 0, has_fix = 0, explained = 0;
+  std::int64_t last_fix_ms = dawn_ms;      // last valid fix (any source, any motion decision)
+  std::int64_t unexplained_ms = dawn_ms;   // when the current explanation ended
+  hrec last_fix{};
   std::vector<slot_state> slots;
+  // aux_index states, each vector empty while all its rules are clear (and
+  // always for victim devices): aux the device and unmonitored rules, prox
+  // the two proximity tiers of each link.
+  std::vector<aux_state> aux;
+  std::vector<aux_state> prox;
+  std::vector<link_state> link_st;         // one per link of the subject
 };
 
 struct snapshot {
@@ -275,7 +362,11 @@ struct subject {
   std::vector<published> pubs;
   std::int64_t dirty_from = never_ms;
   std::int64_t max_time_ms = dawn_ms;
+  std::int64_t max_fix_ms = dawn_ms;  // latest valid fix merged (the unmonitored query)
   std::map<errc, std::uint64_t> set_aside;
+  std::vector<std::uint32_t> links;   // monitor_impl::links index per link of this subject
+  std::vector<std::uint32_t> victim_of;  // victim devices: the links naming this device
+  std::uint32_t victim_device = 0;    // 1: a victim device (no rules of its own)
 };
 
 struct prepared_zone {
@@ -333,6 +424,17 @@ class monitor_impl {
   std::vector<std::uint32_t> everyone_zones;
   std::map<std::string, std::vector<std::uint32_t>, std::less<>> named_zones;  // subject -> zones naming it
   std::vector<std::string> victim_ids;  // sorted: victim devices have no zone rules
+  // victim id -> links naming it (sorted by victim id, then link index).
+  std::vector<std::pair<std::string, std::uint32_t>> victim_links;
+  std::vector<std::pair<std::string, std::uint32_t>> subject_links;  // subject id -> link, sorted
+  // Per link, once the subjects exist: index of the victim device's and of
+  // the linked subject's state, and the link's position in subject::links.
+  std::vector<std::uint32_t> link_victim, link_subject, link_slot;
+  // Per link, never below the linked subject's link_state::decided_ms (a
+  // replay may lower that one): lets a victim fix skip the subject's state.
+  std::vector<std::int64_t> link_decided;
+  std::vector<std::string> ordered_subjects;  // sorted ids with an order (zones naming them, links, config)
+  std::string json_proximity, json_unmonitored, json_device;
   std::unordered_map<std::string, std::uint32_t, transparent_hash, std::equal_to<>> index;
   // Open-addressing table over `subjects` for the hot path (slot = index + 1).
   std::vector<std::uint32_t> table;
@@ -401,6 +503,38 @@ class monitor_impl {
   void publish(const subject& s, std::uint32_t slot, alert_rule rule, alert_event_kind kind, const episode& e,
                std::int64_t decided_ms);
   alert_type type_of(std::uint32_t zone, alert_rule rule) const noexcept;
+
+  // Issue 6 rules (src/monitor_aux.cpp).
+  std::uint32_t nslots(const subject& s) const noexcept { return static_cast<std::uint32_t>(s.live.slots.size()); }
+  episode& cur_of(subject& s, std::uint32_t k) noexcept;
+  episode& pub_of(subject& s, std::uint32_t k) noexcept;
+  void init_aux(subject& s, std::uint32_t k);
+  aux_state& aux_at(subject& s, std::uint32_t a);
+  static const aux_state* aux_ptr(const subject_live& L, std::uint32_t a) noexcept {
+    const std::vector<aux_state>& v = a < aux_links ? L.aux : L.prox;
+    return v.empty() ? nullptr : &v[a < aux_links ? a : a - aux_links];
+  }
+  static bool aux_is(const subject& s, std::uint32_t a, phase p) noexcept {
+    const aux_state* x = aux_ptr(s.live, a);
+    return x ? x->ph == p : p == phase::clear;
+  }
+  void device_event_rule(subject& s, const hrec& r);
+  void fix_seen(subject& s, const hrec& r);
+  void aux_accepted_fix(subject& s, const hrec& r, xy p, double acc_m, bool weak);
+  void check_gap(subject& s, std::int64_t now_ms);
+  void aux_open(subject& s, std::uint32_t a, alert_rule rule, std::int64_t start_ms, std::int64_t now_ms,
+                std::int64_t eval_ms);
+  std::int64_t gap_milestone(std::int64_t start_ms, std::int64_t now_ms, std::uint8_t& level) const noexcept;
+  void aux_close(subject& s, std::uint32_t a, alert_rule rule, std::int64_t end_ms, std::int64_t now_ms);
+  std::uint8_t aux_priority(const subject& s, std::uint32_t a, const episode& e, std::int64_t now_ms) const noexcept;
+  void silent_approach(const subject& s, episode& e, std::int64_t now_ms) const;
+  void decide_links(subject& s, std::int64_t upto_ms, bool all);
+  void link_sample_at(subject& s, std::uint32_t j, std::int64_t t, xy o, double o_acc, bool o_weak,
+                      const link_sample* ofix);
+  void victim_fix_merged(const subject& victim, const hrec& r);
+  std::int64_t link_horizon(const subject& s, std::int64_t now_ms) const noexcept;
+  alert_rule aux_rule(std::uint32_t a) const noexcept;
+  void aux_publish_fields(const subject& s, std::uint32_t a, const episode& e, alert_event& out) const;
 
   std::string serialize(std::string_view app_data) const;
   result<void> deserialize(std::string_view bytes, std::string* app_data);

@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 using namespace warden;
@@ -131,4 +132,134 @@ TEST_CASE("damaged, truncated, wrong-version and foreign checkpoints are refused
   const auto rc = c->restore_bytes(good);
   CHECK(rc.code() == errc::bad_checkpoint);
   CHECK(c->subject_count() == 0);
+}
+
+namespace {
+
+// Issue-6 state: a subject linked to a victim device that comes near and
+// goes away, device events (tamper, battery, no GPS) and an unmonitored gap,
+// with late uploads.
+struct rec {
+  bool is_fix = true;
+  stored_fix f;
+  stored_device_event e;
+};
+
+struct health_scenario {
+  std::vector<zone> zones;
+  std::vector<victim_link> links;
+  std::vector<rec> order;
+  std::vector<instant> watermark;
+};
+
+health_scenario make_health_scenario() {
+  health_scenario s;
+  s.zones = small_world(3);
+  victim_link l;
+  l.subject_id = "S0";
+  l.victim_id = "V0";
+  s.links = {l};
+  const instant t18 = parse_instant("2026-03-23T18:00:00Z").value();
+  auto at_h = [&](double h) { return t18 + milliseconds{static_cast<std::int64_t>(h * 3'600'000)}; };
+  std::vector<std::pair<std::int64_t, rec>> recs;
+  for (const stored_fix& f : small_tracks(11, 3, 4.5)) {
+    if (f.subject_id == "S2" && f.time >= at_h(1.5) && f.time < at_h(2.2)) continue;  // a 40-minute gap
+    rec r;
+    r.f = f;
+    recs.push_back({to_epoch_ms(f.time), r});
+    if (f.subject_id == "S0") {
+      // The victim's device 30 s later: 250 m away in the second and fourth
+      // hours, 4 km away otherwise.
+      const double h = std::chrono::duration<double>(f.time - t18).count() / 3600;
+      const bool near = (h >= 1 && h < 2) || (h >= 3 && h < 4);
+      const xy p = frame().forward(f.pos);
+      rec v;
+      v.f = make_fix("V0", f.time + std::chrono::seconds{30}, {p.x_m + (near ? 250 : 4000), p.y_m}, 9.0f);
+      recs.push_back({to_epoch_ms(v.f.time), v});
+    }
+  }
+  const std::pair<double, device_event_type> evs[] = {
+      {1.0, device_event_type::strap_tamper},   {1.3, device_event_type::strap_ok},
+      {2.0, device_event_type::battery_low},    {3.0, device_event_type::battery_critical},
+      {3.5, device_event_type::charging_start}, {1.5, device_event_type::no_gps},
+      {2.2, device_event_type::gps_ok}};
+  for (const auto& [h, type] : evs) {
+    rec r;
+    r.is_fix = false;
+    r.e.subject_id = type == device_event_type::no_gps || type == device_event_type::gps_ok ? "S2" : "S1";
+    r.e.time = at_h(h);
+    r.e.type = type;
+    recs.push_back({to_epoch_ms(r.e.time), r});
+  }
+  std::stable_sort(recs.begin(), recs.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::mt19937_64 rng(5);
+  std::vector<std::pair<std::int64_t, std::size_t>> arrival;
+  for (std::size_t i = 0; i < recs.size(); ++i)
+    arrival.push_back({recs[i].first + ((rng() % 8 == 0) ? static_cast<std::int64_t>(rng() % 3'600'000) : 2000), i});
+  std::sort(arrival.begin(), arrival.end());
+  std::int64_t mx = 0;
+  for (const auto& [a, i] : arrival) {
+    s.order.push_back(recs[i].second);
+    mx = std::max(mx, a);
+    s.watermark.push_back(from_epoch_ms(mx - 600'000));
+  }
+  return s;
+}
+
+void feed(monitor& m, const health_scenario& s, std::size_t from, std::size_t to) {
+  for (std::size_t i = from; i < to; ++i) {
+    if (s.order[i].is_fix)
+      (void)m.push(s.order[i].f.view());
+    else
+      (void)m.push(s.order[i].e.view());
+    if (i % 25 == 24) m.advance(s.watermark[i]);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("restore at every record boundary with proximity, device and unmonitored state", "[monitor][checkpoint]") {
+  const health_scenario s = make_health_scenario();
+  recording_sink whole;
+  auto m = monitor::create(s.zones, s.links, {});
+  REQUIRE(m);
+  m->set_sink(&whole);
+  feed(*m, s, 0, s.order.size());
+  m->advance(parse_instant("2026-03-24T02:00:00Z").value());
+  m->flush();
+  INFO(s.order.size() << " records, " << whole.events.size() << " alert events");
+  std::set<alert_rule> rules;
+  for (const auto& e : whole.events) rules.insert(e.rule);
+  for (const alert_rule r : {alert_rule::proximity, alert_rule::proximity_warning, alert_rule::unmonitored,
+                             alert_rule::tamper, alert_rule::battery_low, alert_rule::battery_critical,
+                             alert_rule::no_gps}) {
+    CAPTURE(to_string(r));
+    CHECK(rules.count(r) == 1);
+  }
+  for (std::size_t k = 0; k <= s.order.size(); k += (k < 40 ? 1 : 3)) {
+    CAPTURE(k);
+    recording_sink out;
+    std::string bytes;
+    {
+      auto a = monitor::create(s.zones, s.links, {});
+      a->set_sink(&out);
+      feed(*a, s, 0, k);
+      bytes = a->checkpoint_bytes("app");
+    }
+    auto b = monitor::create(s.zones, s.links, {});
+    b->set_sink(&out);
+    REQUIRE(b->restore_bytes(bytes));
+    CHECK(b->checkpoint_bytes("app") == bytes);
+    feed(*b, s, k, s.order.size());
+    b->advance(parse_instant("2026-03-24T02:00:00Z").value());
+    b->flush();
+    REQUIRE(out.jsonl == whole.jsonl);
+  }
+  // Different links: refused.
+  auto a = monitor::create(s.zones, s.links, {});
+  feed(*a, s, 0, s.order.size() / 2);
+  std::vector<victim_link> other = s.links;
+  other[0].alert_m = 400;
+  auto c = monitor::create(s.zones, other, {});
+  CHECK(c->restore_bytes(a->checkpoint_bytes()).code() == errc::bad_checkpoint);
 }

@@ -173,7 +173,11 @@ TEST_CASE("bad records are set aside with reason codes and never alert", "[monit
   r.m.advance(ts(3 * 86400.0));
   CHECK(r.push(make_fix("S1", ts(20), at(0, 0))) == errc::too_late);
   r.m.flush();
-  CHECK(r.sink.events.empty());
+  // Three days without a valid fix: unmonitored since the one good fix,
+  // whatever bad records came after it; nothing else.
+  REQUIRE(r.sink.events.size() == 1);
+  CHECK(r.sink.events[0].type == alert_type::unmonitored);
+  CHECK(r.sink.events[0].start == ts(10));
   const auto per = r.m.subject_set_aside("S1");
   CHECK(per.at(errc::bad_accuracy) == 3);
   CHECK(per.at(errc::gps_week_rollover) == 1);

@@ -9,7 +9,8 @@
 //
 // JSON: the fields of FORMATS.md in that order, then warden's additions
 // (`rule`, `decided_at`, `late_arrival`, `evidence.schedule`,
-// `evidence.rejected_fixes`). Numbers are written with std::to_chars in
+// `evidence.rejected_fixes`, and for the proximity and unmonitored rules
+// `evidence.proximity` / `evidence.gap`). Numbers are written with std::to_chars in
 // fixed notation: lat/lon 7 decimals, metres 1 decimal; times by
 // warden::append_instant. So the same events give the same bytes on every
 // machine and at every optimisation level.
@@ -32,8 +33,7 @@ namespace warden {
 enum class alert_event_kind : std::uint8_t { opened = 0, updated = 1, closed = 2, amended = 3, retracted = 4 };
 std::string_view to_string(alert_event_kind k) noexcept;
 
-// FORMATS.md alert types. The engine of issue 5 raises exclusion, inclusion
-// and curfew; the others are reserved for the device and proximity rules.
+// FORMATS.md alert types.
 enum class alert_type : std::uint8_t {
   exclusion = 0,
   inclusion = 1,
@@ -52,6 +52,14 @@ enum class alert_rule : std::uint8_t {
   inclusion = 1,  // confirmed absence from an inclusion zone
   curfew = 2,     // absence from a curfew_home zone inside its schedule
   transit = 3,    // path between two fixes crossed an exclusion zone
+  proximity_warning = 4,  // linked victim's device within warning_m (type proximity_warning)
+  proximity = 5,          // linked victim's device within alert_m (type proximity)
+  unmonitored = 6,        // no valid fix for longer than the gap (type unmonitored)
+  tamper = 7,             // strap_tamper / case_tamper until strap_ok (type tamper)
+  battery_low = 8,        // battery_low until charging_start (type battery)
+  battery_critical = 9,   // battery_critical until charging_start (type battery)
+  no_gps = 10,            // no_gps until gps_ok or a GPS fix (type unmonitored)
+  device_offline = 11,    // device_offline until device_online or a fix (type unmonitored)
 };
 std::string_view to_string(alert_rule r) noexcept;
 
@@ -90,6 +98,12 @@ struct alert_event {
   std::string zone_version;
   std::string schedule_json;            // compact JSON of the zone's schedule, empty -> null
   std::string params_json;              // compact JSON object of the rule parameters
+  // Further members of the evidence object, written after rejected_fixes
+  // when not empty: `"proximity":{...}` (distance, bearing, closing speed,
+  // time to contact, victim data age; the victim's position only for an
+  // authorised consumer) or `"gap":{...}` (silent approach). Text of
+  // comma-separated JSON members, without the leading comma.
+  std::string evidence_extra_json;
 };
 
 // Appends one JSON object (no newline).

@@ -24,6 +24,15 @@
 //   `outside` an exclusion zone, crosses it with the chord's midpoint deeper
 //   than both fixes' accuracy: one closed, lower-priority episode whose
 //   evidence includes the entry point.
+// - proximity_warning / proximity (victim links): the time-aligned distance
+//   between subject and victim device, both accuracy radii counted, within
+//   warning_m / alert_m for confirm_fixes samples; exit with a margin.
+// - unmonitored: no valid fix for longer than the gap, unless explained;
+//   priority rises with duration, risk and a silent approach (the area
+//   reachable since the last fix touches a victim home, the victim's last
+//   position or an exclusion zone).
+// - tamper, battery_low, battery_critical, no_gps, device_offline: device
+//   events as deduplicated episodes, open until the clearing event.
 // Verdicts are accuracy-aware (warden/verdict.hpp) with the effective
 // accuracy from the motion filter (warden/motion_filter.hpp); rejected fixes
 // never open or close anything.
@@ -114,6 +123,38 @@ struct subject_orders {
   std::map<std::string, rule_overrides, std::less<>> zone_rules;  // by zone_id
 };
 
+// Victim proximity (links): each offender fix is compared with the victim
+// device's position at that instant, interpolated between the victim's
+// fixes, and each victim fix with the offender's interpolated position.
+struct proximity_params {
+  // A victim position further than this from the victim's nearest fix in
+  // time is stale: decided on the last known position, and the alert says
+  // so (evidence.proximity.victim_stale, confidence probable).
+  std::chrono::milliseconds stale_after{std::chrono::minutes{5}};
+  // Older than this, the victim's position is unknown: no decision.
+  std::chrono::milliseconds max_age{std::chrono::hours{1}};
+  std::uint32_t confirm_fixes = 2;   // consecutive samples certainly within the radius
+  std::uint32_t exit_fixes = 2;      // consecutive samples certainly beyond radius + exit_margin_m
+  double exit_margin_m = 50.0;       // hysteresis on exit
+  std::chrono::milliseconds max_gap{std::chrono::minutes{10}};  // longest gap inside one run
+  // The consumer may see the victim's position (evidence.proximity.victim_fix).
+  // Otherwise distance and a compass bearing only.
+  bool authorised = false;
+  friend bool operator==(const proximity_params&, const proximity_params&) = default;
+};
+
+// Unmonitored time and device health.
+struct unmonitored_params {
+  std::chrono::milliseconds gap{std::chrono::minutes{15}};  // no valid fix for longer: unmonitored
+  // Silent approach: during a gap the subject may be anywhere within
+  // max_speed_mps x elapsed of the last fix (50 km/h: urban driving).
+  double max_speed_mps = 13.9;
+  // A gap while the home unit has the tag in RF range and it is charging is
+  // explained (the person is at home), not unmonitored.
+  bool rf_charging_explains = true;
+  friend bool operator==(const unmonitored_params&, const unmonitored_params&) = default;
+};
+
 struct monitor_config {
   tm_frame frame{};
   std::chrono::milliseconds allowed_lateness{std::chrono::hours{24}};
@@ -123,8 +164,18 @@ struct monitor_config {
   std::size_t max_evidence_fixes = 6;             // 3..16
   motion_filter_params motion;
   rule_params rules;
+  proximity_params proximity;
+  unmonitored_params unmonitored;
   std::map<std::string, rule_overrides, std::less<>> zone_rules;  // by zone_id
   std::map<std::string, subject_orders, std::less<>> subjects;    // by subject_id
+};
+
+// A subject who is not being monitored (monitor::unmonitored_now).
+struct unmonitored_subject {
+  std::string subject_id;
+  std::optional<instant> last_fix;  // nullopt: has an order but never sent a valid fix
+  std::optional<instant> since;     // last_fix; nullopt when never reported
+  bool explained = false;           // at home in RF range and charging
 };
 
 // Reads a configuration file (JSON; format in docs/engine.md) on top of
@@ -200,6 +251,13 @@ class monitor {
   const monitor_counters& counters() const noexcept;
   monitor_memory memory() const;
   std::size_t subject_count() const noexcept;
+  // Who is not being monitored at `now`: every subject with an order (named
+  // by a zone, a link or the configuration's `subjects`) or with records,
+  // victim devices excepted, whose last valid fix is older than `gap`
+  // (default: the configured unmonitored gap) or who never sent one.
+  // Sorted: never reported first, then oldest last fix, then id.
+  std::vector<unmonitored_subject> unmonitored_now(instant now,
+                                                   std::optional<std::chrono::milliseconds> gap = {}) const;
   // Set-aside counts of one subject, by reason (empty for an unknown id).
   std::map<errc, std::uint64_t> subject_set_aside(std::string_view subject_id) const;
 

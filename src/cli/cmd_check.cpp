@@ -30,6 +30,9 @@ constexpr std::string_view usage_text =
     "  alerts to stdout (the default). --checkpoint writes the engine state at the\n"
     "  end of input (and every N fixes with --checkpoint-every); --resume restores\n"
     "  it first and skips the fix records of a regular file that it already read.\n"
+    "  With --links, victim devices' fixes (same fixes file) drive the proximity\n"
+    "  rules; --events drives tamper, battery, no_gps/offline and RF explanations.\n"
+    "  The summary ends with who is not being monitored at the last event time.\n"
     "  Exit status: 0 ok, 1 bad records were reported, 2 usage error.\n";
 
 class jsonl_sink final : public alert_sink {
@@ -239,6 +242,19 @@ int cmd_check(const args& a) {
     for (const auto& [k, n] : c.alerts)
       alerts += " " + std::string(to_string(k.first)) + "." + std::string(to_string(k.second)) + "=" + std::to_string(n);
     std::cerr << bad << "\n" << aside << "\n" << alerts << "\n";
+    // Who is not being monitored at the end of the input (the latest event
+    // time), including subjects with an order who never reported.
+    const instant now = m->watermark();
+    const auto who = m->unmonitored_now(now);
+    std::size_t never = 0;
+    for (const auto& u : who) never += u.last_fix ? 0 : 1;
+    std::string un = "warden check: not monitored at " + format_instant(now) + ": " + std::to_string(who.size()) +
+                     " subjects (" + std::to_string(never) + " never reported)";
+    for (std::size_t i = 0; i < who.size() && i < 10; ++i)
+      un += (i ? ", " : ": ") + who[i].subject_id + " since " +
+            (who[i].since ? format_instant(*who[i].since) : std::string("never"));
+    if (who.size() > 10) un += ", ...";
+    std::cerr << un << "\n";
   }
   if (write_error) {
     std::cerr << "warden check: io_error: writing alerts failed\n";
