@@ -52,7 +52,10 @@ timed_fix timed(const trail_view& v, std::size_t i) {
 // driver), so the indexed and the scanning drivers give identical rows.
 class evaluator {
  public:
-  evaluator(const trail_view& v, const crime_query& c, double speed) : v_(v), c_(c), speed_(speed) {}
+  evaluator(const trail_view& v, const crime_query& c, double speed)
+      : v_(v), c_(c), speed_(speed),
+        qx_cm_(c.pos.x_m * 100.0 - static_cast<double>(v.origin_x_cm())),
+        qy_cm_(c.pos.y_m * 100.0 - static_cast<double>(v.origin_y_cm())) {}
 
   // Fix i, whose time is in the window.
   void fix(std::size_t i) {
@@ -79,11 +82,39 @@ class evaluator {
     }
   }
   // The prism of segment k during the window.
-  prism_reach prism(std::size_t k, bool want_times) const {
+  prism_reach prism(std::size_t k, reach_times which) const {
+    if (!prism_may_reach(k)) return prism_reach{};
     const timed_fix f0 = timed(v_, k), f1 = timed(v_, k + 1);
     return prism_reaches(c_.pos, c_.radius_m, f0, f1, speed_, std::max(c_.from_ms, f0.t_ms),
-                         std::min(c_.to_ms, f1.t_ms), want_times);
+                         std::min(c_.to_ms, f1.t_ms), which);
   }
+  // A necessary condition for prism(k) to reach, on the stored integer
+  // centimetres and squared distances (no decoding, no square root): the
+  // prism lies in its ellipse, which lies in the disc of radius l/2 around
+  // the segment's midpoint (l = a0 + a1 + v dt, the major axis), and during
+  // the window within the discs its end fixes have grown or shrunk to by
+  // the window's ends. The slack (1 mm and a relative 1e-9) exceeds every
+  // rounding in the exact test, so this never rejects what it would accept.
+  bool prism_may_reach(std::size_t k) const noexcept {
+    const std::int64_t t0 = v_.time_ms(k), t1 = v_.time_ms(k + 1);
+    const double lo_s = static_cast<double>(std::max(c_.from_ms, t0) - t0) / 1000.0;
+    const double hi_s = static_cast<double>(std::min(c_.to_ms, t1) - t0) / 1000.0;
+    const double dt_s = static_cast<double>(t1 - t0) / 1000.0;
+    const double a0 = static_cast<double>(v_.accuracy_m(k)), a1 = static_cast<double>(v_.accuracy_m(k + 1));
+    const double x0 = v_.dx_cm(k), y0 = v_.dy_cm(k), x1 = v_.dx_cm(k + 1), y1 = v_.dy_cm(k + 1);
+    const double r_cm = c_.radius_m * 100.0;
+    auto beyond = [](double dx, double dy, double lim) {
+      lim += 0.1 + 1e-9 * lim;
+      return dx * dx + dy * dy > lim * lim;
+    };
+    if (beyond(2 * qx_cm_ - x0 - x1, 2 * qy_cm_ - y0 - y1, 2 * r_cm + 100.0 * (a0 + a1 + speed_ * dt_s))) return false;
+    if (beyond(qx_cm_ - x0, qy_cm_ - y0, r_cm + 100.0 * (a0 + speed_ * hi_s))) return false;
+    if (beyond(qx_cm_ - x1, qy_cm_ - y1, r_cm + 100.0 * (a1 + speed_ * (dt_s - lo_s)))) return false;
+    return true;
+  }
+  // The crime position relative to the subject's origin, centimetres.
+  double qx_cm() const noexcept { return qx_cm_; }
+  double qy_cm() const noexcept { return qy_cm_; }
   void reach_first(std::int64_t t) { reach_first_ = t; possible_ = true; }
   void reach_last(std::int64_t t) { reach_last_ = t; }
   void unknown() { unknown_ = true; }
@@ -149,6 +180,7 @@ class evaluator {
   const trail_view& v_;
   const crime_query& c_;
   double speed_;
+  double qx_cm_, qy_cm_;
   bool present_ = false, passed_ = false, possible_ = false, unknown_ = false;
   std::uint32_t fix_count_ = 0;
   double best_d_ = inf, best_t_ = 0;
@@ -200,7 +232,7 @@ enum class need { seen_or_possible, full };
 // skipped: it can neither pass nor come closer. nullopt when `need` is
 // seen_or_possible and the subject is neither.
 struct block_ref {
-  double lb;        // box distance to the crime
+  double lb_sq;     // squared box distance to the crime, m^2 (internal only)
   std::uint32_t at; // block index within the subject
   bool visited;
 };
@@ -211,6 +243,8 @@ std::span<const trail_block>::iterator first_in_window(std::span<const trail_blo
                                                        std::uint32_t hint) {
   auto before = [&](const trail_block& b) { return b.t_last_ms < from_ms; };
   if (hint >= blocks.size()) return std::partition_point(blocks.begin(), blocks.end(), before);
+  // The index's entries round times outward, so the hint may end just before from_ms.
+  if (before(blocks[hint])) return std::partition_point(blocks.begin() + static_cast<std::ptrdiff_t>(hint) + 1, blocks.end(), before);
   // Gallop back from the hint, then bisect the last step.
   std::size_t hi = hint, step = 1;
   while (hi > 0 && !before(blocks[hi - 1])) {
@@ -232,13 +266,24 @@ std::optional<match_row> evaluate_indexed(const trail_index& ix, const crime_que
   const trail_view v = ix.store().view(s);
   evaluator e(v, c, speed);
   const auto blocks = ix.blocks_of(s);
+  // Squared distances from here on (compared with squared limits that carry
+  // the slack), so that no block or segment bound takes a square root.
+  auto within = [](double d_sq, double lim_m) { return d_sq <= lim_m * lim_m; };
   thread_local std::vector<block_ref> refs;
   refs.clear();
-  auto it = first_in_window(blocks, c.from_ms, hint);
-  for (; it != blocks.end() && it->t_first_ms <= c.to_ms; ++it)
-    refs.push_back(block_ref{ix.box_distance_m(*it, c.pos), static_cast<std::uint32_t>(it - blocks.begin()), false});
+  {
+    const double qx = c.pos.x_m * 100.0 - static_cast<double>(ix.origin_x_cm());
+    const double qy = c.pos.y_m * 100.0 - static_cast<double>(ix.origin_y_cm());
+    auto it = first_in_window(blocks, c.from_ms, hint);
+    for (; it != blocks.end() && it->t_first_ms <= c.to_ms; ++it) {
+      const double dx = std::max({static_cast<double>(it->min_x_cm) - qx, 0.0, qx - static_cast<double>(it->max_x_cm)});
+      const double dy = std::max({static_cast<double>(it->min_y_cm) - qy, 0.0, qy - static_cast<double>(it->max_y_cm)});
+      refs.push_back(block_ref{(dx * dx + dy * dy) * 1e-4, static_cast<std::uint32_t>(it - blocks.begin()), false});
+    }
+  }
 
   const double r = c.radius_m;
+  const double qx = e.qx_cm(), qy = e.qy_cm();  // relative to the subject's origin
   // closest_only: the block is further than r + its accuracy, so its fixes
   // matter only if they come closer than the best so far.
   auto visit = [&](block_ref& ref, bool closest_only) {
@@ -246,25 +291,30 @@ std::optional<match_row> evaluate_indexed(const trail_index& ix, const crime_que
     const trail_block& b = blocks[ref.at];
     const std::size_t last_fix = b.first + b.segments;
     const std::size_t fix_end = b.owns_last ? last_fix + 1 : last_fix;
+    // A block wholly inside the window needs no per-fix time test.
+    const bool whole = b.t_first_ms >= c.from_ms && b.t_last_ms <= c.to_ms;
     for (std::size_t i = b.first; i < fix_end; ++i) {
-      const std::int64_t t = v.time_ms(i);
-      if (t > c.to_ms) break;
-      if (t < c.from_ms) continue;
+      if (!whole) {
+        const std::int64_t t = v.time_ms(i);
+        if (t > c.to_ms) break;
+        if (t < c.from_ms) continue;
+      }
       if (closest_only) {
-        const xy p = v.pos(i);
-        const double dx = p.x_m - c.pos.x_m, dy = p.y_m - c.pos.y_m, lim = e.best_distance() + bound_slack_m;
+        const double dx = v.dx_cm(i) - qx, dy = v.dy_cm(i) - qy, lim = e.best_distance() * 100.0 + bound_slack_m * 100.0;
         if (dx * dx + dy * dy > lim * lim) continue;
       }
       e.fix(i);
     }
     for (std::size_t k = b.first; k < last_fix; ++k) {
-      if (v.time_ms(k) > c.to_ms) break;
-      if (v.time_ms(k + 1) < c.from_ms) continue;
+      if (!whole) {
+        if (v.time_ms(k) > c.to_ms) break;
+        if (v.time_ms(k + 1) < c.from_ms) continue;
+      }
       // Box of the segment against max(r, best): cannot pass, cannot beat.
-      const xy p0 = v.pos(k), p1 = v.pos(k + 1);
-      const double dx = std::max({std::min(p0.x_m, p1.x_m) - c.pos.x_m, 0.0, c.pos.x_m - std::max(p0.x_m, p1.x_m)});
-      const double dy = std::max({std::min(p0.y_m, p1.y_m) - c.pos.y_m, 0.0, c.pos.y_m - std::max(p0.y_m, p1.y_m)});
-      const double lim = std::max(r, e.best_distance()) + bound_slack_m;
+      const double x0 = v.dx_cm(k), x1 = v.dx_cm(k + 1), y0 = v.dy_cm(k), y1 = v.dy_cm(k + 1);
+      const double dx = std::max({std::min(x0, x1) - qx, 0.0, qx - std::max(x0, x1)});
+      const double dy = std::max({std::min(y0, y1) - qy, 0.0, qy - std::max(y0, y1)});
+      const double lim = (std::max(r, e.best_distance()) + bound_slack_m) * 100.0;
       if (dx * dx + dy * dy > lim * lim) continue;
       e.segment(k);
     }
@@ -272,12 +322,13 @@ std::optional<match_row> evaluate_indexed(const trail_index& ix, const crime_que
 
   // 1. Present / passed.
   for (block_ref& ref : refs)
-    if (ref.lb <= r + static_cast<double>(blocks[ref.at].max_accuracy_m) + bound_slack_m) visit(ref, false);
+    if (within(ref.lb_sq, r + static_cast<double>(blocks[ref.at].max_accuracy_m) + bound_slack_m)) visit(ref, false);
 
-  // 2. Prisms, from each end.
+  // 2. Prisms, from each end: the first instant from the first reaching
+  // segment, the last from the last one.
   if (!e.seen()) {
     auto can_reach = [&](const block_ref& ref) {
-      return ref.lb <= r + trail_index::reach_m(blocks[ref.at], speed) + bound_slack_m;
+      return within(ref.lb_sq, r + trail_index::reach_m(blocks[ref.at], speed) + bound_slack_m);
     };
     bool found = false;
     for (std::size_t nb = 0; nb < refs.size() && !found; ++nb) {
@@ -286,10 +337,9 @@ std::optional<match_row> evaluate_indexed(const trail_index& ix, const crime_que
       for (std::size_t k = b.first; k < b.first + b.segments; ++k) {
         if (v.time_ms(k) > c.to_ms) break;
         if (v.time_ms(k + 1) < c.from_ms) continue;
-        const prism_reach pr = e.prism(k, true);
+        const prism_reach pr = e.prism(k, reach_times::first);
         if (pr.reaches) {
           e.reach_first(pr.first_ms);
-          e.reach_last(pr.last_ms);
           found = true;
           break;
         }
@@ -302,7 +352,7 @@ std::optional<match_row> evaluate_indexed(const trail_index& ix, const crime_que
       for (std::size_t k = b.first + b.segments; k-- > b.first;) {
         if (v.time_ms(k + 1) < c.from_ms) break;
         if (v.time_ms(k) > c.to_ms) continue;
-        const prism_reach pr = e.prism(k, true);
+        const prism_reach pr = e.prism(k, reach_times::last);
         if (pr.reaches) {
           e.reach_last(pr.last_ms);
           found_last = true;
@@ -315,16 +365,16 @@ std::optional<match_row> evaluate_indexed(const trail_index& ix, const crime_que
 
   // 3. Closest approach: unvisited blocks nearest first.
   std::sort(refs.begin(), refs.end(),
-            [](const block_ref& a, const block_ref& b) { return a.lb != b.lb ? a.lb < b.lb : a.at < b.at; });
+            [](const block_ref& a, const block_ref& b) { return a.lb_sq != b.lb_sq ? a.lb_sq < b.lb_sq : a.at < b.at; });
   for (block_ref& ref : refs) {
     if (ref.visited) continue;
-    if (ref.lb > e.best_distance()) break;
+    if (!within(ref.lb_sq, e.best_distance() + bound_slack_m)) break;
     visit(ref, true);
   }
   if (!e.seen() && !e.possible()) {
     e.check_open();
     for_gaps(v, ix.gaps_of(s), c, [&](std::uint32_t k) {
-      if (!e.prism(k, false).reaches) return false;
+      if (!e.prism(k, reach_times::none).reaches) return false;
       e.unknown();
       return true;
     });
@@ -342,17 +392,16 @@ match_row evaluate_scanning(const trail_store& store, const crime_query& c, std:
   if (!e.seen()) {
     for (std::size_t k = w.k0; k < w.k1; ++k) {
       if (v.is_gap(k)) continue;
-      const prism_reach pr = e.prism(k, true);
+      const prism_reach pr = e.prism(k, reach_times::first);
       if (pr.reaches) {
         e.reach_first(pr.first_ms);
-        e.reach_last(pr.last_ms);
         break;
       }
     }
     if (e.possible())
       for (std::size_t k = w.k1; k-- > w.k0;) {
         if (v.is_gap(k)) continue;
-        const prism_reach pr = e.prism(k, true);
+        const prism_reach pr = e.prism(k, reach_times::last);
         if (pr.reaches) {
           e.reach_last(pr.last_ms);
           break;
@@ -362,7 +411,7 @@ match_row evaluate_scanning(const trail_store& store, const crime_query& c, std:
   if (!e.seen() && !e.possible()) {
     e.check_open();
     for (std::size_t k = w.k0; k < w.k1; ++k)
-      if (v.is_gap(k) && e.prism(k, false).reaches) {
+      if (v.is_gap(k) && e.prism(k, reach_times::none).reaches) {
         e.unknown();
         break;
       }
@@ -391,16 +440,73 @@ void crime_matcher::order_rows(std::vector<match_row>& rows, std::size_t from) c
   });
 }
 
+namespace {
+
+// Position of (x, y) along a Hilbert curve over a 2^16 x 2^16 grid.
+std::uint64_t hilbert_key(std::uint32_t x, std::uint32_t y) noexcept {
+  constexpr std::uint32_t n = 1u << 16;
+  std::uint64_t d = 0;
+  for (std::uint32_t s = n / 2; s > 0; s /= 2) {
+    const std::uint32_t rx = (x & s) ? 1u : 0u, ry = (y & s) ? 1u : 0u;
+    d += static_cast<std::uint64_t>(s) * s * ((3u * rx) ^ ry);
+    if (ry == 0) {
+      if (rx == 1) {
+        x = n - 1 - x;
+        y = n - 1 - y;
+      }
+      std::swap(x, y);
+    }
+  }
+  return d;
+}
+
+// The order in which a batch is evaluated: along a Hilbert curve over
+// tiles of about a prism's reach, then by window start, so that crimes
+// evaluated one after another share candidates and their trails are still
+// in cache (in input order, every crime's trails come from memory). The
+// order affects speed only: each crime's rows are computed independently.
+std::vector<std::uint32_t> locality_order(std::span<const crime_query> crimes, double tile_m) {
+  std::vector<std::uint32_t> order(crimes.size());
+  for (std::size_t k = 0; k < order.size(); ++k) order[k] = static_cast<std::uint32_t>(k);
+  if (crimes.size() < 2) return order;
+  double x0 = crimes[0].pos.x_m, y0 = crimes[0].pos.y_m;
+  for (const crime_query& c : crimes) {
+    x0 = std::min(x0, c.pos.x_m);
+    y0 = std::min(y0, c.pos.y_m);
+  }
+  std::vector<std::uint64_t> key(crimes.size());
+  auto tile = [&](double m) {
+    return static_cast<std::uint32_t>(std::clamp(std::floor(m / tile_m), 0.0, 65535.0));
+  };
+  for (std::size_t k = 0; k < crimes.size(); ++k)
+    key[k] = hilbert_key(tile(crimes[k].pos.x_m - x0), tile(crimes[k].pos.y_m - y0));
+  std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+    if (key[a] != key[b]) return key[a] < key[b];
+    if (crimes[a].from_ms != crimes[b].from_ms) return crimes[a].from_ms < crimes[b].from_ms;
+    return a < b;
+  });
+  return order;
+}
+
+}  // namespace
+
 std::vector<match_row> crime_matcher::match(std::span<const crime_query> crimes, const match_progress& progress) const {
   const std::size_t n = crimes.size();
   const std::size_t ns = index_->store().subject_count();
   unsigned threads = opt_.threads ? opt_.threads : std::max(1u, std::thread::hardware_concurrency());
   threads = static_cast<unsigned>(std::max<std::size_t>(1, std::min<std::size_t>(threads, n)));
-  // Crimes are handed out in chunks; each chunk's rows land in its own slot,
-  // so the output order is the crime order whatever the thread count.
+  const std::vector<std::uint32_t> order = locality_order(crimes, std::max(250.0, index_->cell_size_m() / 4));
+  // Crimes are handed out in chunks of that order; each chunk's rows land
+  // in its own slot, and each crime's run of rows is recorded, so the output
+  // is in crime order whatever the thread count.
   constexpr std::size_t chunk = 64;
   const std::size_t nchunks = (n + chunk - 1) / chunk;
   std::vector<std::vector<match_row>> slots(nchunks);
+  struct run {
+    std::uint32_t slot = 0;
+    std::size_t begin = 0, end = 0;
+  };
+  std::vector<run> runs(n);
   std::atomic<std::size_t> next{0}, done{0};
   auto work = [&](bool report) {
     trail_index::query_scratch scratch;
@@ -408,7 +514,8 @@ std::vector<match_row> crime_matcher::match(std::span<const crime_query> crimes,
     for (std::size_t ch; (ch = next.fetch_add(1)) < nchunks;) {
       std::vector<match_row>& out = slots[ch];
       const std::size_t end = std::min(n, (ch + 1) * chunk);
-      for (std::size_t ci = ch * chunk; ci < end; ++ci) {
+      for (std::size_t oi = ch * chunk; oi < end; ++oi) {
+        const std::uint32_t ci = order[oi];
         const crime_query& c = crimes[ci];
         const std::size_t before = out.size();
         if (opt_.all_statuses) {
@@ -417,14 +524,17 @@ std::vector<match_row> crime_matcher::match(std::span<const crime_query> crimes,
             out.push_back(*row);
           }
         } else {
+          // Only the index's candidates: every other subject is neither
+          // present, passed nor possible, so it is never evaluated.
           cands.clear();
           index_->candidates(c.pos, c.radius_m, c.from_ms, c.to_ms, opt_.max_speed_mps, scratch, cands);
           for (const auto& k : cands)
             if (auto row = evaluate_indexed(*index_, c, k.subject, opt_.max_speed_mps, need::seen_or_possible, k.block))
               out.push_back(*row);
         }
-        for (std::size_t k = before; k < out.size(); ++k) out[k].crime = static_cast<std::uint32_t>(ci);
+        for (std::size_t k = before; k < out.size(); ++k) out[k].crime = ci;
         order_rows(out, before);
+        runs[ci] = run{static_cast<std::uint32_t>(ch), before, out.size()};
       }
       const std::size_t d = done.fetch_add(end - ch * chunk) + (end - ch * chunk);
       if (report && progress) progress(d, n);
@@ -443,7 +553,10 @@ std::vector<match_row> crime_matcher::match(std::span<const crime_query> crimes,
   for (const auto& s : slots) total += s.size();
   std::vector<match_row> rows;
   rows.reserve(total);
-  for (auto& s : slots) rows.insert(rows.end(), s.begin(), s.end());
+  for (const run& r : runs) {
+    const auto& s = slots[r.slot];
+    rows.insert(rows.end(), s.begin() + static_cast<std::ptrdiff_t>(r.begin), s.begin() + static_cast<std::ptrdiff_t>(r.end));
+  }
   return rows;
 }
 

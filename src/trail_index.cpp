@@ -3,6 +3,7 @@
 #include <warden/trail_index.hpp>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <thread>
@@ -281,34 +282,35 @@ result<trail_index> trail_index::build(const trail_store& store, const trail_ind
     for (std::size_t c = 1; c < l.cell_begin.size(); ++c) l.cell_begin[c] += l.cell_begin[c - 1];
     l.entries.resize(static_cast<std::size_t>(entry_total[li]));
   }
-  // 6. Fill the cells in (start second, block) order — a stable two-pass
-  // radix sort of the blocks by start — so that every cell's run comes out
-  // sorted and the write cursors advance sequentially.
+  // 6. Fill the cells in block order (sequential reads of the blocks and
+  // their placements; the write cursors of one subject's cells stay few),
+  // then sort each cell's run by (start second, block): a total order, so
+  // the result is the same for any thread count. (Filling in start order
+  // instead reads blocks at random, which at 10^8 blocks costs more than
+  // the small per-cell sorts.)
   {
-    const std::size_t nb = ix.blocks_.size();
-    std::vector<std::uint32_t> order(nb), tmp(nb);
-    std::vector<std::uint32_t> key(nb);
-    for (std::size_t k = 0; k < nb; ++k) {
-      order[k] = static_cast<std::uint32_t>(k);
-      key[k] = static_cast<std::uint32_t>((ix.blocks_[k].t_first_ms - ix.epoch_ms_) / 1000);
-    }
-    for (int shift = 0; shift < 32; shift += 16) {
-      std::vector<std::size_t> count(65537, 0);
-      for (std::uint32_t k : order) ++count[((key[k] >> shift) & 0xFFFFu) + 1];
-      for (std::size_t i = 1; i < count.size(); ++i) count[i] += count[i - 1];
-      for (std::uint32_t k : order) tmp[count[(key[k] >> shift) & 0xFFFFu]++] = k;
-      order.swap(tmp);
-    }
     std::vector<std::vector<std::uint32_t>> fill(nlev);
     for (std::size_t li = 0; li < nlev; ++li)
       fill[li].assign(ix.levels_[li].cell_begin.begin(), ix.levels_[li].cell_begin.end() - 1);
-    for (std::uint32_t k : order) {
+    for (std::size_t k = 0; k < ix.blocks_.size(); ++k) {
       const placement& p = place[k];
       level& l = ix.levels_[p.level];
-      const entry e = ix.make_entry(ix.blocks_[k], k);
+      const entry e = ix.make_entry(ix.blocks_[k], static_cast<std::uint32_t>(k));
+      std::uint32_t* cursor = fill[p.level].data();
       for (std::int32_t cy = p.cy0; cy <= p.cy1; ++cy)
-        for (std::int32_t cx = p.cx0; cx <= p.cx1; ++cx)
-          l.entries[fill[p.level][static_cast<std::size_t>(cy * l.nx + cx)]++] = e;
+        for (std::int32_t cx = p.cx0; cx <= p.cx1; ++cx) l.entries[cursor[static_cast<std::size_t>(cy * l.nx + cx)]++] = e;
+    }
+    for (level& l : ix.levels_) {
+      const std::size_t ncells = l.cell_begin.size() - 1;
+      std::vector<std::uint64_t> ccum(ncells + 1);
+      for (std::size_t c = 0; c <= ncells; ++c) ccum[c] = l.cell_begin[c] + c;
+      parallel_ranges(ncells, ccum, threads, [&](std::size_t c0, std::size_t c1, unsigned) {
+        for (std::size_t c = c0; c < c1; ++c)
+          std::sort(l.entries.begin() + l.cell_begin[c], l.entries.begin() + l.cell_begin[c + 1],
+                    [](const entry& x, const entry& y) {
+                      return x.t_first_s != y.t_first_s ? x.t_first_s < y.t_first_s : x.block < y.block;
+                    });
+      });
     }
   }
   place = {};
@@ -318,9 +320,16 @@ result<trail_index> trail_index::build(const trail_store& store, const trail_ind
 }
 
 trail_index::entry trail_index::make_entry(const trail_block& b, std::uint32_t k) const noexcept {
-  constexpr float inf = std::numeric_limits<float>::infinity();
-  auto down = [](double m) { const auto f = static_cast<float>(m); return static_cast<double>(f) > m ? std::nextafter(f, -inf) : f; };
-  auto up = [](double m) { const auto f = static_cast<float>(m); return static_cast<double>(f) < m ? std::nextafter(f, inf) : f; };
+  // Box coordinates are >= 0 (from the index origin, the minimum), so the
+  // neighbouring float is one step of the bit pattern (no libm call).
+  auto down = [](double m) {
+    const auto f = static_cast<float>(m);
+    return static_cast<double>(f) > m ? std::bit_cast<float>(std::bit_cast<std::uint32_t>(f) - 1u) : f;
+  };
+  auto up = [](double m) {
+    const auto f = static_cast<float>(m);
+    return static_cast<double>(f) < m ? std::bit_cast<float>(std::bit_cast<std::uint32_t>(f) + 1u) : f;
+  };
   entry e{};
   e.min_x_m = down(b.min_x_cm / 100.0);
   e.min_y_m = down(b.min_y_cm / 100.0);
@@ -329,6 +338,7 @@ trail_index::entry trail_index::make_entry(const trail_block& b, std::uint32_t k
   e.t_first_s = static_cast<std::uint32_t>((b.t_first_ms - epoch_ms_) / 1000);
   e.t_last_s = static_cast<std::uint32_t>((b.t_last_ms - epoch_ms_ + 999) / 1000);
   e.block = k;
+  e.subject = b.subject;
   e.accuracy_m = static_cast<std::uint16_t>(std::min(65535.0, std::ceil(static_cast<double>(b.max_accuracy_m))));
   const std::uint32_t dt_s = (b.max_dt_ms + 999) / 1000;
   e.max_dt_s = static_cast<std::uint16_t>(std::min<std::uint32_t>(dt_s, 0xFFFF));
@@ -389,23 +399,19 @@ void trail_index::candidates(xy q, double radius_m, std::int64_t from_ms, std::i
         const entry* e = l.entries.data() + l.cell_begin[c];
         const entry* end = l.entries.data() + l.cell_begin[c + 1];
         e = std::lower_bound(e, end, lo_s, [](const entry& a, std::uint32_t t) { return a.t_first_s < t; });
+        // Only the cell's own entries are read (sequentially): their bounds
+        // are the block's rounded outward, and a subject once found is
+        // skipped before any arithmetic.
         for (; e != end && e->t_first_s <= hi_s; ++e) {
-          if (e->t_last_s < from_s) continue;
-          // The entry's bounds first (sequential reads), the block only to confirm.
+          if (e->t_last_s < from_s || scratch.stamp[e->subject] == mark) continue;
           const double reach = e->max_dt_s == 0xFFFF ? reach_m(blocks_[e->block], v_mps)
                                                      : e->accuracy_m + v_mps * (e->max_dt_s / 2.0);
           const double lim = radius_m + reach + 0.002;
           const double dx = std::max({static_cast<double>(e->min_x_m) - qxm, 0.0, qxm - static_cast<double>(e->max_x_m)});
           const double dy = std::max({static_cast<double>(e->min_y_m) - qym, 0.0, qym - static_cast<double>(e->max_y_m)});
           if (dx * dx + dy * dy > lim * lim) continue;
-          const trail_block& b = blocks_[e->block];
-          if (scratch.stamp[b.subject] == mark || b.t_last_ms < from_ms || b.t_first_ms > to_ms) continue;
-          const double blim = (radius_m + reach_m(b, v_mps)) * 100.0 + 0.1;
-          const double bx = std::max({static_cast<double>(b.min_x_cm) - qx, 0.0, qx - static_cast<double>(b.max_x_cm)});
-          const double by = std::max({static_cast<double>(b.min_y_cm) - qy, 0.0, qy - static_cast<double>(b.max_y_cm)});
-          if (bx * bx + by * by > blim * blim) continue;
-          scratch.stamp[b.subject] = mark;
-          out.push_back(candidate{b.subject, static_cast<std::uint32_t>(e->block - block_begin_[b.subject])});
+          scratch.stamp[e->subject] = mark;
+          out.push_back(candidate{e->subject, static_cast<std::uint32_t>(e->block - block_begin_[e->subject])});
         }
       }
   }

@@ -265,3 +265,58 @@ TEST_CASE("prism_reaches equals exhaustive evaluation at every millisecond", "[p
   CHECK(reached > 300);
   CHECK(reached < 1300);
 }
+
+TEST_CASE("prism_reaches: each end asked alone equals exhaustive evaluation", "[prism]") {
+  // reach_times::first / last search one end only, starting from the
+  // instant the growing (shrinking) disc around one fix first (last)
+  // touches the crime disc; half the crimes are put where that guess is the
+  // answer (on the line through the fixes, beyond one of them) and half
+  // anywhere near, so both the accepted and the rejected guess are covered.
+  const std::uint64_t seed = 405;
+  testgen::rng r(seed);
+  int reached = 0, guessed = 0;
+  for (int k = 0; k < 1500; ++k) {
+    const std::int64_t dt = 1 + static_cast<std::int64_t>(r.below(20'000));
+    const timed_fix f0 = tf(r.uniform(-300, 300), r.uniform(-300, 300), 1'000'000, r.uniform(0, 30));
+    const timed_fix f1 = tf(r.uniform(-300, 300), r.uniform(-300, 300), 1'000'000 + dt, r.uniform(0, 30));
+    const double v = r.chance(0.1) ? 0.0 : r.uniform(1, 60);
+    const std::int64_t lo = f0.t_ms + static_cast<std::int64_t>(r.below(static_cast<std::uint64_t>(dt) + 1));
+    const std::int64_t hi = lo + static_cast<std::int64_t>(r.below(static_cast<std::uint64_t>(f1.t_ms - lo) + 1));
+    xy q{r.uniform(-800, 800), r.uniform(-800, 800)};
+    const bool on_axis = r.chance(0.5);
+    if (on_axis) {  // beyond f0 or f1 on the line through them
+      const double dx = f1.pos.x_m - f0.pos.x_m, dy = f1.pos.y_m - f0.pos.y_m, d = std::hypot(dx, dy);
+      if (d > 0) {
+        const double u = r.chance(0.5) ? -r.uniform(0, 1.5) : 1 + r.uniform(0, 1.5);
+        q = xy{f0.pos.x_m + u * dx, f0.pos.y_m + u * dy};
+      }
+    }
+    double gmin = std::numeric_limits<double>::infinity();
+    for (std::int64_t t = lo; t <= hi; t += std::max<std::int64_t>(1, (hi - lo) / 50))
+      gmin = std::min(gmin, prism_slice_distance_m(q, f0, f1, v, t));
+    const double rad = std::isinf(gmin) ? 50.0 : std::max(0.5, gmin + r.uniform(-5, 20));
+    const auto ref = exhaustive(q, rad, f0, f1, v, lo, hi);
+    const auto first = prism_reaches(q, rad, f0, f1, v, lo, hi, reach_times::first);
+    const auto last = prism_reaches(q, rad, f0, f1, v, lo, hi, reach_times::last);
+    const auto none = prism_reaches(q, rad, f0, f1, v, lo, hi, reach_times::none);
+    CAPTURE(seed, k, on_axis, f0.pos.x_m, f0.pos.y_m, f0.accuracy_m, f1.pos.x_m, f1.pos.y_m, f1.accuracy_m, dt, v, q.x_m,
+            q.y_m, rad, lo, hi);
+    REQUIRE(first.reaches == ref.reaches);
+    REQUIRE(last.reaches == ref.reaches);
+    REQUIRE(none.reaches == ref.reaches);
+    if (!ref.reaches) continue;
+    ++reached;
+    REQUIRE(first.first_ms == ref.first_ms);
+    REQUIRE(last.last_ms == ref.last_ms);
+    // The end not asked for is an instant at which the prism reaches.
+    REQUIRE(prism_slice_distance_m(q, f0, f1, v, first.last_ms) <= rad);
+    REQUIRE(prism_slice_distance_m(q, f0, f1, v, last.first_ms) <= rad);
+    if (v > 0 && ref.first_ms > lo) {
+      const double ta = static_cast<double>(f0.t_ms) +
+                        1000.0 * (std::hypot(q.x_m - f0.pos.x_m, q.y_m - f0.pos.y_m) - rad - f0.accuracy_m) / v;
+      guessed += static_cast<std::int64_t>(std::ceil(ta)) == ref.first_ms;
+    }
+  }
+  CHECK(reached > 300);
+  CHECK(guessed > 50);  // the guess was the answer often enough to be tested
+}

@@ -74,7 +74,11 @@
 // named subjects (match_subjects: a row for every subject named, ruled_out
 // and no_data included), and all subjects near a point in a time range
 // (near: present and passed rows). Results do not depend on the thread
-// count: rows are ordered by crime, then score descending, then subject id.
+// count or on the order of the batch (match() evaluates a batch in a
+// locality order of its own, for speed): rows are ordered by crime, then
+// score descending, then subject id, and each crime's rows are those it
+// gets alone. match() evaluates only the index's candidates unless
+// all_statuses asks for a row for every subject.
 //
 // Thread-safety: a crime_matcher is immutable; its queries may run
 // concurrently. It refers to the index (and through it the store), which

@@ -27,7 +27,9 @@
 // g(t) from q to L(t) is convex in t (L is a slice of a convex set in
 // space-time), so a reaching instant is found by a first guess and then a
 // ternary search on whole milliseconds, and the first and last instants with
-// g(t) <= r by false position guarded by bisection; decisions are exact up
+// g(t) <= r from a closed-form guess (when the disc around one fix first or
+// last touches the crime disc) checked on both sides, else by false
+// position guarded by bisection; decisions are exact up
 // to floating-point rounding (well under a millimetre at national-grid
 // coordinates), and tests compare them with every millisecond evaluated.
 //
@@ -199,22 +201,35 @@ struct prism_reach {
   std::int64_t last_ms = 0;   // last one
 };
 
+// Which ends of the reaching interval prism_reaches computes; an end not
+// asked for is reported as the reaching instant found (some instant of the
+// interval), which saves its search.
+enum class reach_times : std::uint8_t { none = 0, first = 1, last = 2, both = 3 };
+
 // Does the prism between f0 and f1 (t0 <= lo <= hi <= t1) reach D(q, r) at
-// some whole millisecond of [lo, hi]? With want_times, also the first and
-// last such instants.
+// some whole millisecond of [lo, hi]? `which` says which of the first and
+// last such instants to find exactly.
 inline prism_reach prism_reaches(xy q, double r, const timed_fix& f0, const timed_fix& f1, double v_mps,
-                                 std::int64_t lo, std::int64_t hi, bool want_times) noexcept {
+                                 std::int64_t lo, std::int64_t hi, reach_times which) noexcept {
   prism_reach out;
   if (lo > hi) return out;
-  // Quick exclusions: the ellipse lies within its semi-minor axis of the
-  // segment, and L(t) within the discs at the ends of [lo, hi]. The margin
-  // keeps these bounds from deciding anything the exact test would not.
+  // Quick exclusions, cheapest first, all on squared distances: L(t) lies
+  // within the discs at the ends of [lo, hi], and the ellipse within its
+  // semi-minor axis b of the segment. The margin keeps these bounds from
+  // deciding anything the exact test would not.
+  const double ex0 = q.x_m - f0.pos.x_m, ey0 = q.y_m - f0.pos.y_m;
+  const double ex1 = q.x_m - f1.pos.x_m, ey1 = q.y_m - f1.pos.y_m;
+  const double d0sq = ex0 * ex0 + ey0 * ey0, d1sq = ex1 * ex1 + ey1 * ey1;
+  const double l = f0.accuracy_m + f1.accuracy_m + v_mps * (static_cast<double>(f1.t_ms - f0.t_ms) / 1000.0);
+  const double coarse = 1e-6 * (1.0 + r + l);
+  {
+    const double lim0 = r + prism_radius0_m(f0, v_mps, hi) + coarse, lim1 = r + prism_radius1_m(f1, v_mps, lo) + coarse;
+    if (lim0 < 0 || d0sq > lim0 * lim0 || lim1 < 0 || d1sq > lim1 * lim1) return out;
+  }
   const double b = prism_reach_bound_m(f0, f1, v_mps);
   if (b < 0) return out;
   const double margin = 1e-6 * (1.0 + r + b);
   if (closest_on_segment(q, f0.pos, f1.pos).distance_m > r + b + margin) return out;
-  if (detail::dist_m(q, f0.pos) > r + prism_radius0_m(f0, v_mps, hi) + margin) return out;
-  if (detail::dist_m(q, f1.pos) > r + prism_radius1_m(f1, v_mps, lo) + margin) return out;
 
   auto g = [&](std::int64_t t) { return prism_slice_distance_m(q, f0, f1, v_mps, t); };
   std::int64_t hit = 0;
@@ -267,7 +282,7 @@ inline prism_reach prism_reaches(xy q, double r, const timed_fix& f0, const time
   if (!found) return out;
   out.reaches = true;
   out.first_ms = out.last_ms = hit;
-  if (!want_times) return out;
+  if (which == reach_times::none) return out;
   // g is convex, so {t : g(t) <= r} is an interval containing `hit`: find
   // its ends by false position (g is nearly linear there) alternating with
   // bisection (which bounds the steps).
@@ -305,9 +320,58 @@ inline prism_reach prism_reaches(xy q, double r, const timed_fix& f0, const time
     }
     return in_t;
   };
-  if (hit > lo && g(lo) > r) out.first_ms = edge(lo, hit); else out.first_ms = lo;
-  if (hit < hi && g(hi) > r) out.last_ms = edge(hi, hit); else out.last_ms = hi;
+  // A first guess for each end brackets the search tightly: the reaching
+  // interval cannot begin before the disc growing around p0 touches the
+  // crime disc, nor end after the one shrinking around p1 stops touching
+  // it, and these necessary bounds are the ends themselves whenever the
+  // touching point lies in the other disc (the common case). A guess is
+  // accepted only once g on both sides of it proves it the edge, so the
+  // answer is the one the plain search finds.
+  if (static_cast<unsigned>(which) & static_cast<unsigned>(reach_times::first)) {
+    if (hit > lo && g(lo) > r) {
+      std::int64_t out_t = lo, in_t = hit;
+      if (v_mps > 0) {
+        const double ta = static_cast<double>(f0.t_ms) + 1000.0 * (std::sqrt(d0sq) - r - f0.accuracy_m) / v_mps;
+        if (ta > static_cast<double>(lo) && ta < static_cast<double>(hit)) {
+          const auto tg = static_cast<std::int64_t>(std::ceil(ta));  // lo < tg <= hit
+          if (g(tg) <= r) {
+            if (g(tg - 1) > r) out_t = in_t = tg; else in_t = tg - 1;
+          } else {
+            out_t = tg;
+          }
+        }
+      }
+      out.first_ms = out_t == in_t ? in_t : in_t - out_t == 1 ? in_t : edge(out_t, in_t);
+    } else {
+      out.first_ms = lo;
+    }
+  }
+  if (static_cast<unsigned>(which) & static_cast<unsigned>(reach_times::last)) {
+    if (hit < hi && g(hi) > r) {
+      std::int64_t out_t = hi, in_t = hit;
+      if (v_mps > 0) {
+        const double tb = static_cast<double>(f1.t_ms) - 1000.0 * (std::sqrt(d1sq) - r - f1.accuracy_m) / v_mps;
+        if (tb < static_cast<double>(hi) && tb > static_cast<double>(hit)) {
+          const auto tg = static_cast<std::int64_t>(std::floor(tb));  // hit <= tg < hi
+          if (g(tg) <= r) {
+            if (g(tg + 1) > r) out_t = in_t = tg; else in_t = tg + 1;
+          } else {
+            out_t = tg;
+          }
+        }
+      }
+      out.last_ms = out_t == in_t ? in_t : out_t - in_t == 1 ? in_t : edge(out_t, in_t);
+    } else {
+      out.last_ms = hi;
+    }
+  }
   return out;
+}
+
+// The same with both ends (want_times) or neither.
+inline prism_reach prism_reaches(xy q, double r, const timed_fix& f0, const timed_fix& f1, double v_mps,
+                                 std::int64_t lo, std::int64_t hi, bool want_times) noexcept {
+  return prism_reaches(q, r, f0, f1, v_mps, lo, hi, want_times ? reach_times::both : reach_times::none);
 }
 
 }  // namespace warden

@@ -36,8 +36,8 @@
 // grows by the extra reach of each level's longest segment.
 //
 // Build: one pass over the fixes (blocks, in parallel over subjects), then a
-// counting sort of (cell, block) entries filled in (start, block) order (a
-// radix sort of the blocks), so each cell's run is born sorted. The result
+// counting sort of (cell, block) entries filled in block order, then each
+// cell's run sorted by (start, block) (in parallel over cells). The result
 // is identical for any thread count.
 //
 // Thread-safety: a built index is immutable; queries from several threads
@@ -100,11 +100,15 @@ class trail_index {
   // Appends to `out`, ascending, every subject with a block whose time
   // range meets [from_ms, to_ms] and whose box comes within
   // radius_m + reach(v_mps) of q: a superset of the subjects that are
-  // present, passed or possible for that crime.
+  // present, passed or possible for that crime. (The test runs on each
+  // cell entry's copy of the block's bounds, rounded outward to whole
+  // seconds and float metres, so a subject just outside by less than that
+  // rounding may be listed too.)
   void candidate_subjects(xy q, double radius_m, std::int64_t from_ms, std::int64_t to_ms, double v_mps,
                           query_scratch& scratch, std::vector<std::uint32_t>& out) const;
   // The same, each subject with the index (into blocks_of(subject)) of one
-  // of its blocks in the window: where an evaluation can start looking.
+  // of its blocks in the window (or within a second of it, by the rounding
+  // above): where an evaluation can start looking.
   struct candidate {
     std::uint32_t subject;
     std::uint32_t block;
@@ -123,6 +127,9 @@ class trail_index {
   }
   // Lower bound of the distance from q to anything in the block, metres.
   double box_distance_m(const trail_block& b, xy q) const noexcept;
+  // The point block boxes are measured from, whole centimetres in the store's frame.
+  std::int64_t origin_x_cm() const noexcept { return origin_x_cm_; }
+  std::int64_t origin_y_cm() const noexcept { return origin_y_cm_; }
   // reach(v) of the block, metres.
   static double reach_m(const trail_block& b, double v_mps) noexcept {
     return static_cast<double>(b.max_accuracy_m) + v_mps * (static_cast<double>(b.max_dt_ms) / 2000.0);
@@ -148,6 +155,7 @@ class trail_index {
     std::uint32_t t_first_s;  // floor
     std::uint32_t t_last_s;   // ceil
     std::uint32_t block;
+    std::uint32_t subject;     // so that a subject already found costs no read of its block
     std::uint16_t accuracy_m;  // ceil
     std::uint16_t max_dt_s;    // ceil; 0xFFFF: see the block
   };
