@@ -205,6 +205,14 @@ struct zone_index_build {
       else
         put(static_cast<std::uint32_t>(c.edge_to - c.edge_from) << 2 | (inside.contains(c.owner) ? 1u : 0u));
     }
+    float s_max = 0;  // over the float edge offsets written below
+    for (const crossing& c : bounds)
+      if (c.circle == ~0u)
+        for (std::size_t k = c.edge_from; k < c.edge_to; ++k)
+          for (std::uint32_t e : {cell_edges[k], cell_edges[k] + 1})
+            s_max = std::max({s_max, std::fabs(static_cast<float>(in.v_[e].x_m - r.x_m)),
+                              std::fabs(static_cast<float>(in.v_[e].y_m - r.y_m))});
+    put(s_max);
     for (const crossing& c : bounds) {
       if (c.circle != ~0u) {
         const circle& ci = in.circles_[c.circle];
@@ -215,7 +223,12 @@ struct zone_index_build {
       }
       for (std::size_t k = c.edge_from; k < c.edge_to; ++k) {
         const std::uint32_t e = cell_edges[k];
-        const int side = orient(in.v_[e], in.v_[e + 1], r);
+        const xy a = in.v_[e], b = in.v_[e + 1];
+        put(static_cast<float>(a.x_m - r.x_m));
+        put(static_cast<float>(a.y_m - r.y_m));
+        put(static_cast<float>(b.x_m - r.x_m));
+        put(static_cast<float>(b.y_m - r.y_m));
+        const int side = orient(a, b, r);
         put(e << 2 | (side > 0 ? 1u : side < 0 ? 2u : 0u));
       }
     }

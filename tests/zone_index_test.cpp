@@ -279,3 +279,48 @@ TEST_CASE("zone index edge cases and errors", "[zone_index]") {
   CHECK(query(idx, {1e9, 1e9}).empty());
   CHECK(query(idx, {std::nan(""), 0}).empty());
 }
+
+// Leaves hold edges as float offsets and fall back to the exact vertices only
+// when a determinant is within the floats' rounding of zero: points on and a
+// few ulps beside real edges (shared LSOA boundaries, where the answer
+// changes within one ulp) must still get the exact answer.
+TEST_CASE("zone index is exact within ulps of real edges", "[zone_index][differential]") {
+  const std::uint64_t seed = 77;
+  const auto areas = pip_test::load_boundaries(WARDEN_SHARED_DATA "/boundaries/essex-lsoa", "LSOA11CD");
+  zone_index_builder b;
+  std::vector<prepared_polygon> pps;
+  std::vector<box> boxes;
+  for (const auto& a : areas) {
+    REQUIRE(b.add(a.area).ok());
+    pps.push_back(prepared_polygon::build(a.area).value());
+    boxes.push_back(bounds(a.area));
+  }
+  const zone_index idx = b.build().value();
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> t01(0, 1);
+  std::uniform_int_distribution<int> ulps(-3, 3);
+  std::size_t checked = 0, split = 0;
+  for (std::size_t k = 0; k < areas.size(); k += 3) {
+    const ring& r = areas[k].area[0].outer;
+    for (std::size_t i = 0; i < r.size(); i += 2) {
+      const xy a = r[i], c = r[(i + 1) % r.size()];
+      const double t = t01(rng);
+      xy p{a.x_m + t * (c.x_m - a.x_m), a.y_m + t * (c.y_m - a.y_m)};
+      for (int n = ulps(rng); n != 0; n += n > 0 ? -1 : 1) p.x_m = std::nextafter(p.x_m, n > 0 ? 1e300 : -1e300);
+      for (int n = ulps(rng); n != 0; n += n > 0 ? -1 : 1) p.y_m = std::nextafter(p.y_m, n > 0 ? 1e300 : -1e300);
+      std::vector<std::uint32_t> expected;
+      for (std::uint32_t z = 0; z < areas.size(); ++z)
+        if (boxes[z].contains(p) && pps[z].covers(p)) expected.push_back(z);
+      const auto got = query(idx, p);
+      if (got != expected) {
+        INFO(where(seed, p) + " near an edge of " + areas[k].id);
+        REQUIRE(got == expected);
+      }
+      ++checked;
+      split += expected.size() != 1;  // on a shared edge, or just outside the area
+    }
+  }
+  CAPTURE(checked, split);
+  CHECK(checked > 5000);
+  CHECK(split > checked / 20);
+}
