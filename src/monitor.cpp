@@ -125,7 +125,7 @@ double signed_distance_of(const prepared_zone& z, xy p) noexcept {
 
 ev_fix to_ev(const hrec& r, double acc_m) noexcept {
   ev_fix e;
-  e.t_ms = r.t_ms;
+  e.set_t_ms(r.t_ms);
   e.lat_e7 = r.lat_e7;
   e.lon_e7 = r.lon_e7;
   e.accuracy_m = static_cast<float>(acc_m);
@@ -217,6 +217,9 @@ result<void> monitor_impl::init(std::vector<zone> zs) {
   link_subject.assign(links.size(), UINT32_MAX);
   link_slot.assign(links.size(), UINT32_MAX);
   link_decided.assign(links.size(), dawn_ms);
+  link_victim_fix_ms.assign(links.size(), dawn_ms);
+  link_radii_m.clear();
+  for (const victim_link& l : links) link_radii_m.push_back({l.warning_m, l.alert_m});
   for (const auto& [sid, zl] : named_zones) ordered_subjects.push_back(sid);
   for (const auto& [sid, li] : subject_links) ordered_subjects.push_back(sid);
   for (const auto& [sid, o] : cfg.subjects) ordered_subjects.push_back(sid);
@@ -373,7 +376,10 @@ errc monitor_impl::push_fix(const fix& f) {
   }
   // Nothing in merge() adds subjects, so s is still valid.
   if (t > s.max_fix_ms) s.max_fix_ms = t;
-  if (s.victim_device) victim_fix_merged(s, r);
+  if (s.victim_device) {
+    for (const std::uint32_t li : s.victim_of) link_victim_fix_ms[li] = s.max_fix_ms;
+    victim_fix_merged(s, r);
+  }
   return errc::ok;
 }
 
@@ -575,7 +581,14 @@ void monitor_impl::curfew_callback(subject& s, std::uint32_t k, curfew_event ev,
 }
 
 void monitor_impl::mark(subject& s, const hrec& r, bool rejected) {
-  auto it = std::lower_bound(s.history.begin(), s.history.end(), r);
+  // The record is almost always the newest or next to it: look back from
+  // the end (the lines just written) before a binary search over history.
+  auto it = s.history.end();
+  for (int steps = 0; it != s.history.begin() && !(*(it - 1) < r); --it)
+    if (++steps == 8) {
+      it = std::lower_bound(s.history.begin(), it, r);
+      break;
+    }
   if (it == s.history.end() || !same_record(*it, r)) return;
   const bool was = it->pad0 != 0;
   if (was == rejected) return;
@@ -948,7 +961,7 @@ void monitor_impl::publish(const subject& s, std::uint32_t slot, alert_rule rule
     a.decided_at = from_epoch_ms(decided_ms);
     a.rejected_fixes = e.rejected;
     for (std::size_t i = 0; i < e.n_ev; ++i)
-      a.fixes.push_back({from_epoch_ms(e.ev[i].t_ms), e.ev[i].lat_e7 * 1e-7, e.ev[i].lon_e7 * 1e-7,
+      a.fixes.push_back({from_epoch_ms(e.ev[i].t_ms()), e.ev[i].lat_e7 * 1e-7, e.ev[i].lon_e7 * 1e-7,
                          static_cast<double>(e.ev[i].accuracy_m)});
     aux_publish_fields(s, slot - static_cast<std::uint32_t>(s.zones.size()), e, a);
     sink->on_alert(a);
@@ -977,7 +990,7 @@ void monitor_impl::publish(const subject& s, std::uint32_t slot, alert_rule rule
   a.late_arrival = e.late_arrival != 0;
   a.rejected_fixes = e.rejected;
   for (std::size_t i = 0; i < e.n_ev; ++i)
-    a.fixes.push_back({from_epoch_ms(e.ev[i].t_ms), e.ev[i].lat_e7 * 1e-7, e.ev[i].lon_e7 * 1e-7,
+    a.fixes.push_back({from_epoch_ms(e.ev[i].t_ms()), e.ev[i].lat_e7 * 1e-7, e.ev[i].lon_e7 * 1e-7,
                        static_cast<double>(e.ev[i].accuracy_m)});
   a.zone_version = z.version;
   a.schedule_json = z.schedule_json;
@@ -1250,10 +1263,15 @@ monitor_memory monitor::memory() const {
   const detail::monitor_impl& im = *impl_;
   m.subjects = im.subjects.size();
   for (const detail::subject& s : im.subjects) {
-    m.live_bytes += sizeof(detail::subject) + s.id.capacity() + s.zones.capacity() * 4 + s.params.capacity() * 2 +
+    // The small vectors' inline storage is inside sizeof(subject).
+    const auto heap = [](const auto& v, std::size_t inline_n) {
+      return v.capacity() > inline_n ? v.capacity() * sizeof(v[0]) : std::size_t{0};
+    };
+    m.live_bytes += sizeof(detail::subject) + s.id.capacity() + heap(s.zones, 4) + heap(s.params, 4) +
                     s.live.slots.capacity() * sizeof(detail::slot_state) + s.set_aside.size() * 48 +
                     (s.live.aux.capacity() + s.live.prox.capacity()) * sizeof(detail::aux_state) +
-                    s.live.link_st.capacity() * sizeof(detail::link_state) + s.links.capacity() * 4;
+                    s.live.link_st.capacity() * sizeof(detail::link_state) + heap(s.links, 1) +
+                    heap(s.victim_of, 1);
     m.history_bytes += s.history.capacity() * sizeof(detail::hrec);
     for (const detail::snapshot& sn : s.snaps)
       m.snapshot_bytes += sizeof(detail::snapshot) + sn.state.slots.capacity() * sizeof(detail::slot_state) +

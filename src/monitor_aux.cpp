@@ -66,6 +66,14 @@ std::size_t bound_from_end(const std::vector<hrec>& h, std::int64_t t, bool stri
   return i;
 }
 
+// The first record at or after t, given a guess that the caller's own scan
+// of the same history makes exact almost always; checked, so a wrong guess
+// only costs the search.
+std::size_t bound_at(const std::vector<hrec>& h, std::int64_t t, std::size_t hint) noexcept {
+  if (hint <= h.size() && (hint == 0 || h[hint - 1].t_ms < t) && (hint == h.size() || h[hint].t_ms >= t)) return hint;
+  return bound_from_end(h, t, false);
+}
+
 // The victim device's position at an instant, from its merged fixes.
 struct victim_pos {
   bool known = false;
@@ -341,9 +349,8 @@ void monitor_impl::aux_accepted_fix(subject& s, const hrec& r, xy p, double acc_
   smp.lon_e7 = r.lon_e7;
   smp.weak = weak ? 1 : 0;
   for (std::uint32_t j = 0; j < s.links.size(); ++j) {
-    if (L.link_st[j].n_pending == max_pending_samples) decide_links(s, L.link_st[j].pending[0].t_ms, false);
-    link_state& ls = L.link_st[j];
-    ls.pending[ls.n_pending++] = smp;
+    if (L.link_st[j].n_pending == max_pending_samples) decide_links(s, L.link_st[j].pend(0).t_ms, false);
+    L.link_st[j].push_pending(smp);
   }
 }
 
@@ -358,23 +365,23 @@ void monitor_impl::decide_links(subject& s, std::int64_t upto_ms, bool all) {
     std::int64_t upto = upto_ms;
     if (all) {
       upto = std::max(upto, L.clock_ms);
-      if (ls.n_pending) upto = std::max(upto, ls.pending[ls.n_pending - 1].t_ms);
+      if (ls.n_pending) upto = std::max(upto, ls.pend(ls.n_pending - 1u).t_ms);
     }
     const std::uint32_t vi = link_victim[s.links[j]];
     if (!all && vi != UINT32_MAX) {
       // Sooner than stale_after when both devices have reported past a
       // sample: its fixes on either side are known (a victim fix that still
       // comes in late re-decides, as always).
-      const std::int64_t last_o = ls.n_pending ? ls.pending[ls.n_pending - 1].t_ms : ls.has_prev ? ls.prev.t_ms : dawn_ms;
-      upto = std::max(upto, std::min(last_o, subjects[vi].max_fix_ms));
+      const std::int64_t last_o = ls.n_pending ? ls.pend(ls.n_pending - 1u).t_ms : ls.has_prev ? ls.prev.t_ms : dawn_ms;
+      upto = std::max(upto, std::min(last_o, link_victim_fix_ms[s.links[j]]));
     }
     if (upto <= ls.decided_ms) continue;
     const std::vector<hrec>* vh = vi == UINT32_MAX ? nullptr : &subjects[vi].history;
     std::size_t vpos = 0;
     if (vh) vpos = bound_from_end(*vh, ls.decided_ms, true);
     for (;;) {
-      const bool have_o = ls.n_pending > 0 && ls.pending[0].t_ms <= upto;
-      const std::int64_t limit = have_o ? ls.pending[0].t_ms : upto + 1;
+      const bool have_o = ls.n_pending > 0 && ls.pend(0).t_ms <= upto;
+      const std::int64_t limit = have_o ? ls.pend(0).t_ms : upto + 1;
       // The victim's fixes before the subject's next sample: the subject's
       // position interpolated between its samples around them.
       while (vh && vpos < vh->size() && (*vh)[vpos].t_ms < limit) {
@@ -382,23 +389,23 @@ void monitor_impl::decide_links(subject& s, std::int64_t upto_ms, bool all) {
         if (v.kind != 0) continue;
         const std::int64_t tv = v.t_ms;
         const link_sample* a = ls.has_prev && tv - ls.prev.t_ms <= stale ? &ls.prev : nullptr;
-        const link_sample* b = ls.n_pending > 0 && ls.pending[0].t_ms - tv <= stale ? &ls.pending[0] : nullptr;
+        const link_sample* b = ls.n_pending > 0 && ls.pend(0).t_ms - tv <= stale ? &ls.pend(0) : nullptr;
         if (a && b && b->t_ms > a->t_ms) {
           const double f = static_cast<double>(tv - a->t_ms) / static_cast<double>(b->t_ms - a->t_ms);
           const xy o{a->x_m + f * (b->x_m - a->x_m), a->y_m + f * (b->y_m - a->y_m)};
-          link_sample_at(s, j, tv, o, std::max(a->accuracy_m, b->accuracy_m), (a->weak | b->weak) != 0, nullptr);
+          link_sample_at(s, j, tv, o, std::max(a->accuracy_m, b->accuracy_m), (a->weak | b->weak) != 0, nullptr,
+                         vpos - 1);
         } else if (a || b) {
           const link_sample* o = a ? a : b;
-          link_sample_at(s, j, tv, {o->x_m, o->y_m}, o->accuracy_m, o->weak != 0, nullptr);
+          link_sample_at(s, j, tv, {o->x_m, o->y_m}, o->accuracy_m, o->weak != 0, nullptr, vpos - 1);
         }
       }
       if (!have_o) break;
-      const link_sample o = ls.pending[0];
-      link_sample_at(s, j, o.t_ms, {o.x_m, o.y_m}, o.accuracy_m, o.weak != 0, &o);
+      const link_sample o = ls.pend(0);
+      link_sample_at(s, j, o.t_ms, {o.x_m, o.y_m}, o.accuracy_m, o.weak != 0, &o, vh ? vpos : SIZE_MAX);
       ls.prev = o;
       ls.has_prev = 1;
-      for (std::size_t i = 1; i < ls.n_pending; ++i) ls.pending[i - 1] = ls.pending[i];
-      --ls.n_pending;
+      ls.pop_pending();
     }
     ls.decided_ms = upto;
     link_decided[s.links[j]] = std::max(link_decided[s.links[j]], upto);
@@ -406,7 +413,7 @@ void monitor_impl::decide_links(subject& s, std::int64_t upto_ms, bool all) {
 }
 
 void monitor_impl::link_sample_at(subject& s, std::uint32_t j, std::int64_t t, xy o, double o_acc, bool o_weak,
-                                  const link_sample* ofix) {
+                                  const link_sample* ofix, std::size_t vhint) {
   const victim_link& lk = links[s.links[j]];
   link_state& ls = s.live.link_st[j];
   const std::int64_t stale = ms_of(cfg.proximity.stale_after);
@@ -414,7 +421,7 @@ void monitor_impl::link_sample_at(subject& s, std::uint32_t j, std::int64_t t, x
   victim_pos vp;
   if (const std::uint32_t vi = link_victim[s.links[j]]; vi != UINT32_MAX) {
     const std::vector<hrec>& h = subjects[vi].history;
-    auto it = h.begin() + static_cast<std::ptrdiff_t>(bound_from_end(h, t, false));
+    auto it = h.begin() + static_cast<std::ptrdiff_t>(bound_at(h, t, vhint));
     const hrec* next = nullptr;
     for (auto n = it; n != h.end(); ++n)
       if (n->kind == 0) {
@@ -464,7 +471,8 @@ void monitor_impl::link_sample_at(subject& s, std::uint32_t j, std::int64_t t, x
   // Britain): the grid distance over k0 decides; near them, the ground
   // distance to the millimetre.
   const double grid_m = distance_m(o, vp.pos);
-  const double d = grid_m > 1.01 * (lk.warning_m + margin + cfg.proximity.exit_margin_m)
+  const std::array<double, 2>& radii = link_radii_m[s.links[j]];
+  const double d = grid_m > 1.01 * (radii[0] + margin + cfg.proximity.exit_margin_m)
                        ? grid_m / cfg.frame.k0()
                        : cfg.frame.ellipsoid_distance_m(o, vp.pos);
   double closing = 0;
@@ -472,17 +480,21 @@ void monitor_impl::link_sample_at(subject& s, std::uint32_t j, std::int64_t t, x
     closing = (ls.last_dist_m - d) / (static_cast<double>(t - ls.last_eval_ms) / 1000.0);
   ls.last_dist_m = d;
   ls.last_eval_ms = t;
+  // Both tiers clear and neither entered: the common case far from the
+  // victim, decided without touching the tier states.
+  if (!ls.active && d + margin > radii[0] && d + margin > radii[1]) return;
   const bool weak = o_weak || vp.stale;
   const proximity_params& P = cfg.proximity;
   subject_live& L = s.live;
   for (std::uint32_t tier = 0; tier < 2; ++tier) {
     const std::uint32_t a = aux_links + 2 * j + tier;
     const alert_rule rule = tier == 0 ? alert_rule::proximity_warning : alert_rule::proximity;
-    const double radius = tier == 0 ? lk.warning_m : lk.alert_m;
+    const double radius = radii[tier];
     const bool breach = d + margin <= radius;
     const bool clear = d - margin > radius + P.exit_margin_m;
     if (!breach && aux_is(s, a, phase::clear)) continue;
     aux_state& x = aux_at(s, a);
+    ls.active = 1;
     auto note = [&]() {
       if (ofix) {
         hrec r;
@@ -495,7 +507,7 @@ void monitor_impl::link_sample_at(subject& s, std::uint32_t j, std::int64_t t, x
         x.cur.min_distance_m = static_cast<float>(d);
         x.cur.bearing_deg = static_cast<float>(std::atan2(o.x_m - vp.pos.x_m, o.y_m - vp.pos.y_m) * 57.29577951308232);
         ev_fix v;
-        v.t_ms = vp.nearest.t_ms;
+        v.set_t_ms(vp.nearest.t_ms);
         v.lat_e7 = vp.nearest.lat_e7;
         v.lon_e7 = vp.nearest.lon_e7;
         v.accuracy_m = static_cast<float>(vp.accuracy_m);
@@ -588,6 +600,8 @@ void monitor_impl::link_sample_at(subject& s, std::uint32_t j, std::int64_t t, x
         break;
     }
   }
+  if (ls.active)
+    ls.active = aux_is(s, aux_links + 2 * j, phase::clear) && aux_is(s, aux_links + 2 * j + 1, phase::clear) ? 0 : 1;
 }
 
 void monitor_impl::victim_fix_merged(const subject& victim, const hrec& r) {
@@ -661,9 +675,9 @@ void monitor_impl::aux_publish_fields(const subject& s, std::uint32_t a, const e
     append_num(x, e.victim_age_s, 0);
     x += ",\"victim_stale\":";
     x += (e.flags & ep_victim_stale) ? "true" : "false";
-    if (P.authorised && e.victim_fix.t_ms != 0) {
+    if (P.authorised && e.victim_fix.t_ms() != 0) {
       x += ",\"victim_fix\":[\"";
-      append_instant(x, from_epoch_ms(e.victim_fix.t_ms));
+      append_instant(x, from_epoch_ms(e.victim_fix.t_ms()));
       x += "\",";
       append_num(x, e.victim_fix.lat_e7 * 1e-7, 7);
       x += ',';

@@ -11,6 +11,8 @@
 #include <warden/verdict.hpp>
 #include <warden/zone.hpp>
 
+#include <boost/container/small_vector.hpp>
+
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -175,13 +177,26 @@ inline bool operator<(const hrec& a, const hrec& b) noexcept {
 }
 inline bool same_record(const hrec& a, const hrec& b) noexcept { return !(a < b) && !(b < a); }
 
+// 20 bytes, 4-aligned: the time is split so that the 16 evidence fixes of
+// each episode (two per rule slot) do not pay 4 bytes of padding apiece,
+// which keeps the live state per subject under 4 KiB.
 struct ev_fix {
-  std::int64_t t_ms = 0;
+  std::uint32_t t_lo = 0;
+  std::int32_t t_hi = 0;
   std::int32_t lat_e7 = 0, lon_e7 = 0;
   float accuracy_m = 0;
-  std::uint32_t pad = 0;
+
+  std::int64_t t_ms() const noexcept {
+    return static_cast<std::int64_t>((static_cast<std::uint64_t>(static_cast<std::uint32_t>(t_hi)) << 32) | t_lo);
+  }
+  void set_t_ms(std::int64_t t) noexcept {
+    const auto u = static_cast<std::uint64_t>(t);
+    t_lo = static_cast<std::uint32_t>(u);
+    t_hi = static_cast<std::int32_t>(static_cast<std::uint32_t>(u >> 32));
+  }
   bool operator==(const ev_fix&) const = default;
 };
+static_assert(sizeof(ev_fix) == 20);
 
 inline constexpr std::size_t max_evidence = 16;
 
@@ -209,7 +224,7 @@ struct episode {
   ev_fix victim_fix{};             // victim position at the closest approach (authorised consumers)
   std::uint8_t flags = 0;          // episode_flag bits
   std::uint8_t n_reach = 0;
-  std::uint8_t pad_ep[2] = {};     // explicit: checkpoints copy the bytes
+  std::uint8_t pad_ep[6] = {};     // explicit: checkpoints copy the bytes
   std::array<std::uint16_t, 6> reach{};  // silent approach targets: slot, or 0x8000 | link
 
   bool same_content(const episode& o) const noexcept {
@@ -227,6 +242,7 @@ struct episode {
 };
 static_assert(std::is_trivially_copyable_v<episode>);
 static_assert(sizeof(episode) % 8 == 0);
+static_assert(sizeof(episode) == 432);  // no implicit padding (checkpoints copy the bytes)
 
 enum episode_flag : std::uint8_t {
   ep_victim_stale = 1,     // a deciding victim position was stale
@@ -307,9 +323,27 @@ struct link_state {
   std::int64_t last_eval_ms = dawn_ms; // previous sample (closing speed)
   double last_dist_m = -1;
   link_sample prev{};                  // last decided subject sample
-  std::uint8_t has_prev = 0, n_pending = 0, pad[6] = {};
+  std::uint8_t has_prev = 0, n_pending = 0;
+  std::uint8_t pend_head = 0;          // pending is a ring: the oldest sample is at pend_head
+  // 0: both proximity tiers of the link are clear, so a sample beyond both
+  // radii needs nothing from subject_live::prox (1: they may not be).
+  std::uint8_t active = 0;
+  std::uint8_t pad[4] = {};
   std::array<link_sample, max_pending_samples> pending{};
+
+  // The i-th oldest pending sample.
+  link_sample& pend(std::size_t i) noexcept { return pending[(pend_head + i) % max_pending_samples]; }
+  const link_sample& pend(std::size_t i) const noexcept { return pending[(pend_head + i) % max_pending_samples]; }
+  void push_pending(const link_sample& x) noexcept {
+    pending[(pend_head + n_pending) % max_pending_samples] = x;
+    ++n_pending;
+  }
+  void pop_pending() noexcept {
+    pend_head = static_cast<std::uint8_t>((pend_head + 1) % max_pending_samples);
+    --n_pending;
+  }
 };
+static_assert(max_pending_samples <= 255);
 static_assert(std::is_trivially_copyable_v<link_state>);
 
 // The replayable per-subject decision state.
@@ -354,8 +388,10 @@ struct published {
 struct subject {
   std::string id;
   risk_level risk = risk_level::medium;
-  std::vector<std::uint32_t> zones;   // prepared zone index per slot
-  std::vector<std::uint16_t> params;  // params table index per slot
+  // Inline (small_vector): read on every fix, a separate allocation would
+  // cost a cache miss each time.
+  boost::container::small_vector<std::uint32_t, 4> zones;   // prepared zone index per slot
+  boost::container::small_vector<std::uint16_t, 4> params;  // params table index per slot
   subject_live live;
   std::vector<hrec> history;          // sorted
   std::vector<snapshot> snaps;        // sorted by t_ms; front is the base
@@ -364,8 +400,8 @@ struct subject {
   std::int64_t max_time_ms = dawn_ms;
   std::int64_t max_fix_ms = dawn_ms;  // latest valid fix merged (the unmonitored query)
   std::map<errc, std::uint64_t> set_aside;
-  std::vector<std::uint32_t> links;   // monitor_impl::links index per link of this subject
-  std::vector<std::uint32_t> victim_of;  // victim devices: the links naming this device
+  boost::container::small_vector<std::uint32_t, 1> links;      // monitor_impl::links index per link of this subject
+  boost::container::small_vector<std::uint32_t, 1> victim_of;  // victim devices: the links naming this device
   std::uint32_t victim_device = 0;    // 1: a victim device (no rules of its own)
 };
 
@@ -433,6 +469,11 @@ class monitor_impl {
   // Per link, never below the linked subject's link_state::decided_ms (a
   // replay may lower that one): lets a victim fix skip the subject's state.
   std::vector<std::int64_t> link_decided;
+  // Per link: warning_m, alert_m. A compact copy of `links` for the hot path.
+  std::vector<std::array<double, 2>> link_radii_m;
+  // Per link: the victim device's subject::max_fix_ms (dawn_ms until it has
+  // one), so that deciding a subject's samples does not touch the victim.
+  std::vector<std::int64_t> link_victim_fix_ms;
   std::vector<std::string> ordered_subjects;  // sorted ids with an order (zones naming them, links, config)
   std::string json_proximity, json_unmonitored, json_device;
   std::unordered_map<std::string, std::uint32_t, transparent_hash, std::equal_to<>> index;
@@ -530,7 +571,7 @@ class monitor_impl {
   void silent_approach(const subject& s, episode& e, std::int64_t now_ms) const;
   void decide_links(subject& s, std::int64_t upto_ms, bool all);
   void link_sample_at(subject& s, std::uint32_t j, std::int64_t t, xy o, double o_acc, bool o_weak,
-                      const link_sample* ofix);
+                      const link_sample* ofix, std::size_t vhint = SIZE_MAX);
   void victim_fix_merged(const subject& victim, const hrec& r);
   std::int64_t link_horizon(const subject& s, std::int64_t now_ms) const noexcept;
   alert_rule aux_rule(std::uint32_t a) const noexcept;
