@@ -11,6 +11,8 @@
 //   u64      FNV-1a 64 of the payload
 #include "monitor_internal.hpp"
 
+#include <warden/detail/atomic_file.hpp>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -25,7 +27,9 @@ namespace detail {
 namespace {
 
 constexpr char magic[8] = {'W', 'R', 'D', 'N', 'C', 'K', 'P', 'T'};
-constexpr std::uint32_t checkpoint_version = 1;
+// 2: issue-6 state (device, unmonitored, proximity links; episode fields).
+// 3: 20-byte evidence fixes; link_state pending ring and active flag.
+constexpr std::uint32_t checkpoint_version = 3;
 
 std::uint64_t fnv1a(std::string_view s) noexcept {
   std::uint64_t h = 14695981039346656037ull;
@@ -47,8 +51,9 @@ struct writer {
     raw(static_cast<std::uint64_t>(s.size()));
     out.append(s);
   }
-  template <class T>
-  void vec(const std::vector<T>& v) {
+  template <class V>
+  void vec(const V& v) {
+    using T = typename V::value_type;
     raw(static_cast<std::uint64_t>(v.size()));
     if (!v.empty()) out.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
   }
@@ -109,6 +114,16 @@ void put_live(writer& w, const subject_live& L) {
   w.raw(L.rejected_total);
   w.raw(L.has_last);
   w.vec(L.slots);
+  w.raw(L.rf_in_range);
+  w.raw(L.charging);
+  w.raw(L.has_fix);
+  w.raw(L.explained);
+  w.raw(L.last_fix_ms);
+  w.raw(L.unexplained_ms);
+  w.raw(L.last_fix);
+  w.vec(L.aux);
+  w.vec(L.prox);
+  w.vec(L.link_st);
 }
 
 subject_live get_live(reader& r) {
@@ -125,6 +140,16 @@ subject_live get_live(reader& r) {
   L.rejected_total = r.raw<std::uint32_t>();
   L.has_last = r.raw<std::uint8_t>();
   L.slots = r.vec<slot_state>();
+  L.rf_in_range = r.raw<std::uint8_t>();
+  L.charging = r.raw<std::uint8_t>();
+  L.has_fix = r.raw<std::uint8_t>();
+  L.explained = r.raw<std::uint8_t>();
+  L.last_fix_ms = r.raw<std::int64_t>();
+  L.unexplained_ms = r.raw<std::int64_t>();
+  L.last_fix = r.raw<hrec>();
+  L.aux = r.vec<aux_state>();
+  L.prox = r.vec<aux_state>();
+  L.link_st = r.vec<link_state>();
   return L;
 }
 
@@ -187,6 +212,7 @@ std::string monitor_impl::serialize(std::string_view app_data) const {
     }
     w.raw(s.dirty_from);
     w.raw(s.max_time_ms);
+    w.raw(s.max_fix_ms);
     put_counts(w, s.set_aside);
   }
   std::string file(magic, sizeof magic);
@@ -226,6 +252,11 @@ result<void> monitor_impl::deserialize(std::string_view bytes, std::string* app_
   auto old_index = std::move(index);
   auto old_params = std::move(params);
   auto old_table = std::move(table);
+  auto old_lv = link_victim, old_ls = link_subject, old_lslot = link_slot;
+  std::fill(link_victim.begin(), link_victim.end(), UINT32_MAX);
+  std::fill(link_subject.begin(), link_subject.end(), UINT32_MAX);
+  std::fill(link_slot.begin(), link_slot.end(), UINT32_MAX);
+  auto old_ld = link_decided;
   monitor_counters old_counters = counters;
   const std::int64_t old_wm = watermark_ms, old_max = max_time_ms;
   subjects.clear();
@@ -237,6 +268,10 @@ result<void> monitor_impl::deserialize(std::string_view bytes, std::string* app_
     index = std::move(old_index);
     params = std::move(old_params);
     table = std::move(old_table);
+    link_victim = std::move(old_lv);
+    link_subject = std::move(old_ls);
+    link_slot = std::move(old_lslot);
+    link_decided = std::move(old_ld);
     counters = old_counters;
     watermark_ms = old_wm;
     max_time_ms = old_max;
@@ -270,7 +305,9 @@ result<void> monitor_impl::deserialize(std::string_view bytes, std::string* app_
     const auto zs = r.vec<std::uint32_t>();
     const auto ps = r.vec<std::uint16_t>();
     if (!r.ok) break;
-    if (zs != s.zones || ps != s.params) return fail("subject " + id + " has different orders in the checkpoint");
+    if (!std::equal(zs.begin(), zs.end(), s.zones.begin(), s.zones.end()) ||
+        !std::equal(ps.begin(), ps.end(), s.params.begin(), s.params.end()))
+      return fail("subject " + id + " has different orders in the checkpoint");
     s.live = get_live(r);
     s.history = r.vec<hrec>();
     const auto nsn = r.count(8);
@@ -292,17 +329,63 @@ result<void> monitor_impl::deserialize(std::string_view bytes, std::string* app_
     }
     s.dirty_from = r.raw<std::int64_t>();
     s.max_time_ms = r.raw<std::int64_t>();
+    s.max_fix_ms = r.raw<std::int64_t>();
     s.set_aside = get_counts(r);
     if (!r.ok) break;
     const std::size_t nslots = s.zones.size();
-    bool shape_ok = s.live.slots.size() == nslots && !s.snaps.empty();
-    for (const snapshot& sn : s.snaps) shape_ok = shape_ok && sn.state.slots.size() == nslots;
-    for (const published& p : s.pubs) shape_ok = shape_ok && p.slot < nslots && p.ep.n_ev <= max_evidence;
-    for (const slot_state& sl : s.live.slots) shape_ok = shape_ok && sl.cur.n_ev <= max_evidence && sl.pub.n_ev <= max_evidence;
+    const std::size_t naux = s.victim_device ? 0 : aux_links + 2 * s.links.size();
+    const std::size_t nlinks = s.victim_device ? 0 : s.links.size();
+    const std::size_t ndev = s.victim_device ? 0 : std::size_t{aux_links};
+    auto state_ok = [&](const subject_live& L) {
+      if (L.slots.size() != nslots || (!L.aux.empty() && L.aux.size() != ndev) ||
+          (!L.prox.empty() && L.prox.size() != 2 * nlinks) || L.link_st.size() != nlinks)
+        return false;
+      for (const slot_state& sl : L.slots)
+        if (sl.cur.n_ev > max_evidence || sl.pub.n_ev > max_evidence || sl.ev_mark > max_evidence) return false;
+      // Indices that the engine uses without checking: a checkpoint with a
+      // valid checksum but foreign content must not reach them.
+      auto reach_ok = [&](const episode& e) {
+        if (e.n_reach > e.reach.size()) return false;
+        for (std::size_t q = 0; q < e.n_reach; ++q) {
+          const std::uint16_t w = e.reach[q];
+          if ((w & 0x8000u) ? (w & 0x7fffu) >= nlinks : w >= nslots) return false;
+        }
+        return true;
+      };
+      for (const std::vector<aux_state>* v : {&L.aux, &L.prox})
+        for (const aux_state& x : *v)
+          if (x.cur.n_ev > max_evidence || x.pub.n_ev > max_evidence || x.ev_mark > max_evidence ||
+              static_cast<std::uint8_t>(x.ph) > 2 || !reach_ok(x.cur) || !reach_ok(x.pub))
+            return false;
+      for (std::size_t j = 0; j < L.link_st.size(); ++j) {
+        const link_state& ls = L.link_st[j];
+        if (ls.n_pending > max_pending_samples || ls.pend_head >= max_pending_samples || ls.proj_next > 1 ||
+            ls.active > 1)
+          return false;
+        // The engine skips the tier states of an inactive link.
+        if (!ls.active && !L.prox.empty() &&
+            (L.prox[2 * j].ph != phase::clear || L.prox[2 * j + 1].ph != phase::clear))
+          return false;
+      }
+      return true;
+    };
+    bool shape_ok = state_ok(s.live) && !s.snaps.empty();
+    for (const snapshot& sn : s.snaps) shape_ok = shape_ok && state_ok(sn.state);
+    for (const published& p : s.pubs) shape_ok = shape_ok && p.slot < nslots + naux && p.ep.n_ev <= max_evidence;
     if (!shape_ok) return fail("subject " + id + ": inconsistent state in the checkpoint");
   }
   if (!r.ok) return fail("checkpoint payload truncated");
   if (r.pos != payload.size()) return fail("checkpoint payload has trailing bytes");
+  std::fill(link_decided.begin(), link_decided.end(), dawn_ms);
+  for (const subject& s : subjects)
+    for (std::size_t j = 0; j < s.links.size(); ++j) {
+      std::int64_t d = s.live.link_st[j].decided_ms;
+      for (const snapshot& sn : s.snaps) d = std::max(d, sn.state.link_st[j].decided_ms);
+      link_decided[s.links[j]] = d;
+    }
+  std::fill(link_victim_fix_ms.begin(), link_victim_fix_ms.end(), dawn_ms);
+  for (const subject& s : subjects)
+    for (const std::uint32_t li : s.victim_of) link_victim_fix_ms[li] = s.max_fix_ms;
   if (app_data) *app_data = std::move(app);
   return {};
 }
@@ -312,41 +395,7 @@ result<void> monitor_impl::deserialize(std::string_view bytes, std::string* app_
 std::string monitor::checkpoint_bytes(std::string_view app_data) const { return impl_->serialize(app_data); }
 
 result<void> monitor::checkpoint(const std::string& path, std::string_view app_data) const {
-  const std::string bytes = impl_->serialize(app_data);
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return make_error(errc::io_error, "cannot create " + tmp + ": " + std::strerror(errno));
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const std::string msg = std::strerror(errno);
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return make_error(errc::io_error, "cannot write " + tmp + ": " + msg);
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    ::unlink(tmp.c_str());
-    return make_error(errc::io_error, "cannot sync " + tmp);
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string msg = std::strerror(errno);
-    ::unlink(tmp.c_str());
-    return make_error(errc::io_error, "cannot rename " + tmp + " to " + path + ": " + msg);
-  }
-  // Make the rename itself durable.
-  std::string dir = path;
-  const auto slash = dir.find_last_of('/');
-  dir = slash == std::string::npos ? std::string(".") : (slash == 0 ? std::string("/") : dir.substr(0, slash));
-  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    (void)::fsync(dfd);
-    ::close(dfd);
-  }
-  return {};
+  return detail::write_file_atomic(path, impl_->serialize(app_data));
 }
 
 result<void> monitor::restore_bytes(std::string_view bytes, std::string* app_data) {

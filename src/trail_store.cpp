@@ -2,6 +2,8 @@
 // version-1 file.
 #include <warden/trail_store.hpp>
 
+#include <warden/detail/atomic_file.hpp>
+
 #include <algorithm>
 #include <array>
 #include <bit>
@@ -301,13 +303,22 @@ struct file_closer {
 };
 using file_ptr = std::unique_ptr<std::FILE, file_closer>;
 
+// Buffers the file in 1 MiB pieces on its way to an atomic_file_writer,
+// checksumming as it goes; the first write error sticks.
 class store_writer {
  public:
-  explicit store_writer(std::FILE* f) : f_(f) {}
+  explicit store_writer(atomic_file_writer& f) : f_(f) { buf_.reserve(buf_limit); }
   void bytes(const void* p, std::size_t n) {
-    if (!ok_ || n == 0) return;
+    if (!res_ || n == 0) return;
     sum_.update(p, n);
-    ok_ = std::fwrite(p, 1, n, f_) == n;
+    const auto* c = static_cast<const char*>(p);
+    while (n > 0 && res_) {
+      const std::size_t take = std::min(n, buf_limit - buf_.size());
+      buf_.append(c, take);
+      c += take;
+      n -= take;
+      if (buf_.size() == buf_limit) flush();
+    }
   }
   template <class T>
   void le(T v) {
@@ -331,12 +342,22 @@ class store_writer {
     const std::uint64_t h = sum_.finish();
     le(h);
   }
-  bool ok() const { return ok_; }
+  // Writes what is buffered; the result of the whole write.
+  result<void> finish() {
+    flush();
+    return res_;
+  }
 
  private:
-  std::FILE* f_;
+  static constexpr std::size_t buf_limit = std::size_t{1} << 20;
+  void flush() {
+    if (res_ && !buf_.empty()) res_ = f_.write(buf_);
+    buf_.clear();
+  }
+  atomic_file_writer& f_;
+  std::string buf_;
   checksum64 sum_;
-  bool ok_ = true;
+  result<void> res_;
 };
 
 class store_reader {
@@ -412,9 +433,8 @@ std::optional<tm_frame> parse_frame(std::string_view d) {
 }  // namespace detail
 
 result<void> trail_store::save(const std::string& path) const {
-  const std::string tmp = path + ".tmp";
-  detail::file_ptr f(std::fopen(tmp.c_str(), "wb"));
-  if (!f) return make_error(errc::io_error, "cannot create '" + tmp + "'");
+  auto f = detail::atomic_file_writer::create(path);
+  if (!f) return f.err();
   const std::string frame_desc = frame_.describe();
   const auto order = subjects_by_id();
 
@@ -425,7 +445,7 @@ result<void> trail_store::save(const std::string& path) const {
   }
   total += 8;
 
-  detail::store_writer w(f.get());
+  detail::store_writer w(*f);
   w.bytes(store_magic, sizeof store_magic);
   w.le(store_version);
   w.le(std::uint32_t{0});
@@ -486,16 +506,8 @@ result<void> trail_store::save(const std::string& path) const {
     w.column(st.t);
   }
   w.checksum();
-  const bool closed = std::fclose(f.release()) == 0;
-  if (!w.ok() || !closed) {
-    std::error_code ec;
-    std::filesystem::remove(tmp, ec);
-    return make_error(errc::io_error, "cannot write '" + tmp + "'");
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) return make_error(errc::io_error, "cannot rename '" + tmp + "' to '" + path + "': " + ec.message());
-  return {};
+  if (auto r = w.finish(); !r) return r;
+  return f->commit();
 }
 
 bool trail_store::looks_like_store(const std::string& path) {

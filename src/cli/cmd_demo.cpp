@@ -278,6 +278,14 @@ int cmd_demo(const args& a) {
               grouped(crimes->records.size()).c_str());
 
   // Alerts by type and priority (types as text: whatever the engine raises).
+  // Device-health episodes share their FORMATS.md type with a rule-driven
+  // one (no_gps and device_offline are `unmonitored`, battery_low is
+  // `battery`), so they get their own row under their rule: the truth's
+  // unmonitored silences and flat batteries are scored against the rules
+  // that claim them, not against every device report.
+  const auto kind_of = [](const alert_record& al) -> const std::string& {
+    return al.rule == "no_gps" || al.rule == "device_offline" || al.rule == "battery_low" ? al.rule : al.type;
+  };
   std::vector<const alert_record*> live;
   std::map<std::string, std::array<std::uint64_t, 6>> by_type;
   std::map<std::string, std::uint64_t> by_event;
@@ -289,7 +297,7 @@ int cmd_demo(const args& a) {
       continue;
     }
     live.push_back(&r);
-    auto& row = by_type[r.type];
+    auto& row = by_type[kind_of(r)];
     ++row[static_cast<std::size_t>(std::clamp(r.priority, 1, 5))];
     ++row[0];
   }
@@ -430,8 +438,8 @@ int cmd_demo(const args& a) {
     }
     const rule_params rp;
     const double curfew_min_s = std::chrono::duration<double>(rp.curfew_grace + rp.curfew_min_return).count();
-    auto same = [](const alert_record& al, const truth_row& t) {
-      if (al.subject_id != t.subject || al.type != t.type) return false;
+    auto same = [&kind_of](const alert_record& al, const truth_row& t) {
+      if (al.subject_id != t.subject || kind_of(al) != t.type) return false;
       if (!t.zone.empty() && !al.zone_id.empty() && t.zone != al.zone_id) return false;
       if (!t.victim.empty() && al.victim_id && *al.victim_id != t.victim && t.zone.empty()) return false;
       return true;
@@ -473,7 +481,7 @@ int cmd_demo(const args& a) {
           }
       }
       for (const alert_record* al : live) {
-        if (al->type != type) continue;
+        if (kind_of(*al) != type) continue;
         ++eps;
         for (const truth_row& t : truth)
           if (same(*al, t) && overlaps(al->start, al->end.value_or(max_instant()), t.start, t.end, std::chrono::minutes{2})) {

@@ -1,0 +1,8 @@
+// libFuzzer target: trail_store::load (from a temporary file). The entry
+// point and its invariants are in fuzz_targets.hpp (shared with
+// tests/regressions_test.cpp).
+#include "fuzz_targets.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  return warden::fuzz::trail_store_load(data, size);
+}
