@@ -438,12 +438,17 @@ int cmd_demo(const args& a) {
     }
     const rule_params rp;
     const double curfew_min_s = std::chrono::duration<double>(rp.curfew_grace + rp.curfew_min_return).count();
-    auto same = [&kind_of](const alert_record& al, const truth_row& t) {
-      if (al.subject_id != t.subject || kind_of(al) != t.type) return false;
+    // Recall asks whether an alert of the truth's FORMATS.md type was raised
+    // (a silence announced by device_offline counts); precision asks whether
+    // each episode of a rule was a true one.
+    auto same_as = [](const alert_record& al, const truth_row& t, const std::string& kind) {
+      if (al.subject_id != t.subject || kind != t.type) return false;
       if (!t.zone.empty() && !al.zone_id.empty() && t.zone != al.zone_id) return false;
       if (!t.victim.empty() && al.victim_id && *al.victim_id != t.victim && t.zone.empty()) return false;
       return true;
     };
+    auto same = [&](const alert_record& al, const truth_row& t) { return same_as(al, t, al.type); };
+    auto same_kind = [&](const alert_record& al, const truth_row& t) { return same_as(al, t, kind_of(al)); };
     std::set<std::string> types;
     for (const truth_row& t : truth) types.insert(t.type);
     for (const auto& [k, row] : by_type) types.insert(k);
@@ -484,7 +489,7 @@ int cmd_demo(const args& a) {
         if (kind_of(*al) != type) continue;
         ++eps;
         for (const truth_row& t : truth)
-          if (same(*al, t) && overlaps(al->start, al->end.value_or(max_instant()), t.start, t.end, std::chrono::minutes{2})) {
+          if (same_kind(*al, t) && overlaps(al->start, al->end.value_or(max_instant()), t.start, t.end, std::chrono::minutes{2})) {
             ++matched;
             break;
           }
