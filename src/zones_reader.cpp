@@ -890,6 +890,15 @@ result<std::string> read_file(const std::string& path, std::uint64_t max_bytes) 
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))
     return make_error(errc::io_error, "cannot read zones file: it is a directory");
+  // A regular file's size is known up front: refuse it before reading
+  // hundreds of megabytes (pipes and other streams are checked as they
+  // are read, below).
+  if (std::filesystem::is_regular_file(path, ec)) {
+    const std::uintmax_t size = std::filesystem::file_size(path, ec);
+    if (!ec && size > max_bytes)
+      return make_error(errc::file_too_large,
+                        "zones file is larger than the limit of " + std::to_string(max_bytes) + " bytes");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return make_error(errc::io_error, "cannot open zones file: " + std::string(std::strerror(errno)));
   std::string text;
