@@ -352,7 +352,12 @@ errc monitor_impl::push_fix(const fix& f) {
     bad = errc::gps_week_rollover;
   else if (t > std::max(rcv, watermark_ms) + ms_of(cfg.future_tolerance))
     bad = errc::future_time;
-  else if (watermark_ms != dawn_ms && t < watermark_ms - ms_of(cfg.allowed_lateness))
+  // Lateness is arrival time minus event time: a fix that reached the centre
+  // more than the allowed lateness after it was taken is too late even
+  // before the first advance() has set a watermark (a corrupt 2006 date in
+  // the first records of a file must not open twenty years of episodes).
+  else if ((watermark_ms != dawn_ms && t < watermark_ms - ms_of(cfg.allowed_lateness)) ||
+           rcv - t > ms_of(cfg.allowed_lateness))
     bad = errc::too_late;
   subject& s = subject_for(f.subject_id);
   if (bad != errc::ok) {

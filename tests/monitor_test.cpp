@@ -167,6 +167,12 @@ TEST_CASE("bad records are set aside with reason codes and never alert", "[monit
   auto h = make_fix("S1", ts(3600), at(0, 0));
   h.received = ts(0);
   CHECK(r.push(h) == errc::future_time);
+  // Before any advance() there is no watermark, but a fix received twenty
+  // years after it was taken (a corrupt date, not a rollover) is still late
+  // by its own received time and must not open twenty years of episodes.
+  auto old_fix = make_fix("S1", ts(0) - std::chrono::hours{24 * 365 * 20}, at(0, 0));
+  old_fix.received = ts(5);
+  CHECK(r.push(old_fix) == errc::too_late);
   auto d = make_fix("S1", ts(10), at(0, 0));
   CHECK(r.push(d) == errc::ok);
   CHECK(r.push(d) == errc::duplicate_record);
@@ -183,8 +189,8 @@ TEST_CASE("bad records are set aside with reason codes and never alert", "[monit
   CHECK(per.at(errc::gps_week_rollover) == 1);
   CHECK(per.at(errc::future_time) == 1);
   CHECK(per.at(errc::duplicate_record) == 1);
-  CHECK(per.at(errc::too_late) == 1);
-  CHECK(r.sink.aside.at(errc::too_late) == 1);
+  CHECK(per.at(errc::too_late) == 2);
+  CHECK(r.sink.aside.at(errc::too_late) == 2);
 }
 
 TEST_CASE("late data: an earlier inside fix amends the start, keeping the id", "[monitor]") {

@@ -43,8 +43,9 @@
 // is re-decided from the snapshot before it (at its next in-order record, or
 // at advance/flush); conclusions that change are published as `amended`,
 // `retracted`, or `opened` for episodes that only the late data reveals.
-// Records older than watermark - allowed_lateness are too_late: counted and
-// handed to the sink, never silently dropped. The final alert set does not
+// Records older than watermark - allowed_lateness, and fixes whose
+// received time is more than allowed_lateness after their own time, are
+// too_late: counted and handed to the sink, never silently dropped. The final alert set does not
 // depend on arrival order within the lateness (tests/monitor_permutation_test).
 //
 // Alert ids: make_alert_id(subject, rule, zone, start) with the episode's
