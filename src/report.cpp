@@ -190,29 +190,35 @@ result<std::vector<alert_record>> parse_alert_log(std::string_view text, std::st
   return out;
 }
 
-result<std::vector<alert_record>> read_alert_log(const std::string& path, diagnostics& diag) {
+namespace {
+
+// The whole file, or io_error reported against it ("cannot open the WHAT").
+result<std::string> slurp(const std::string& path, std::string_view what, diagnostics& diag) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    diag.report(path, 0, errc::io_error, "cannot open the alerts file");
+    diag.report(path, 0, errc::io_error, "cannot open the " + std::string(what));
     return make_error(errc::io_error, "cannot open " + path);
   }
   std::ostringstream ss;
   ss << in.rdbuf();
-  return parse_alert_log(ss.str(), path, diag);
+  return ss.str();
+}
+
+}  // namespace
+
+result<std::vector<alert_record>> read_alert_log(const std::string& path, diagnostics& diag) {
+  auto text = slurp(path, "alerts file", diag);
+  if (!text) return text.err();
+  return parse_alert_log(*text, path, diag);
 }
 
 // ---------------------------------------------------------------------------
 // Matches CSV.
 
 result<std::vector<match_record>> read_matches(const std::string& path, diagnostics& diag) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    diag.report(path, 0, errc::io_error, "cannot open the matches file");
-    return make_error(errc::io_error, "cannot open " + path);
-  }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  const std::string text = ss.str();
+  auto slurped = slurp(path, "matches file", diag);
+  if (!slurped) return slurped.err();
+  const std::string text = std::move(*slurped);
   detail::memory_source src(text);
   detail::csv_reader r(src);
   static const char* const names[] = {"crime_id",   "subject_id", "status",    "min_distance_m", "closest_time",
