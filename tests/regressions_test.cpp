@@ -74,3 +74,26 @@ TEST_CASE("the fuzz invariants reject what they should", "[fuzz][regression]") {
                                                           copy.size() - 8));
   CHECK(copy == bytes);
 }
+
+TEST_CASE("the committed checkpoint seeds restore with the current engine", "[fuzz][regression]") {
+  // The seeds are engine state in the current checkpoint format: when the
+  // format or the state changes they stop restoring and the fuzzer only sees
+  // bad_checkpoint. Regenerate them with `fuzz_make_seeds fuzz/corpus`
+  // (docs/reliability.md).
+  const auto seeds = files_under(WARDEN_SOURCE_DIR "/fuzz/corpus/checkpoint");
+  REQUIRE(seeds.size() >= 2);
+  for (const fs::path& p : seeds) {
+    const std::string in = slurp(p);
+    REQUIRE(!in.empty());
+    const std::string_view rest = std::string_view(in).substr(1);
+    const std::string bytes =
+        (static_cast<unsigned char>(in[0]) & 1u) ? std::string(rest) : warden::fuzz::frame_checkpoint(rest);
+    auto m = warden::fuzz::make_checkpoint_monitor();
+    std::string app;
+    const auto r = m.restore_bytes(bytes, &app);
+    INFO(p.filename().string() << ": " << r.err().message);
+    CHECK(r.ok());
+    // A restored engine checkpoints back to the same file.
+    if (r.ok()) CHECK(m.checkpoint_bytes(app) == bytes);
+  }
+}

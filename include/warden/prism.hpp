@@ -33,7 +33,8 @@
 // to floating-point rounding (well under a millimetre at national-grid
 // coordinates), and tests compare them with every millisecond evaluated.
 //
-// Every function is a pure, noexcept computation on values.
+// Thread-safety: every function is a pure, noexcept computation on values,
+// safe to call from any number of threads.
 #pragma once
 
 #include <warden/geo.hpp>
