@@ -14,6 +14,7 @@
 #include <warden/detail/atomic_file.hpp>
 
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -30,6 +31,22 @@ constexpr char magic[8] = {'W', 'R', 'D', 'N', 'C', 'K', 'P', 'T'};
 // 2: issue-6 state (device, unmonitored, proximity links; episode fields).
 // 3: 20-byte evidence fixes; link_state pending ring and active flag.
 constexpr std::uint32_t checkpoint_version = 3;
+
+// What the engine assumes of a record it merged (push_fix and push_event
+// validate on the way in): a restored record must satisfy the same, or
+// process() would meet a position lat_lon refuses. `merged` is false for the
+// live state's held/last records, which are zero until a fix is seen.
+bool record_ok(const hrec& h, double max_accuracy_m, bool merged) noexcept {
+  if (h.kind > 1) return false;
+  if (merged && (h.t_ms < to_epoch_ms(min_instant()) || h.t_ms >= to_epoch_ms(max_instant()))) return false;
+  if (h.kind == 1) return h.code < device_event_type_count;
+  if (h.lat_e7 < -900'000'000 || h.lat_e7 > 900'000'000 || h.lon_e7 < -1'800'000'000 || h.lon_e7 > 1'800'000'000)
+    return false;
+  if (h.code > static_cast<std::uint8_t>(fix_source::wifi)) return false;
+  const double acc = static_cast<double>(h.accuracy_m);
+  if (!std::isfinite(acc) || acc < 0 || acc > max_accuracy_m) return false;
+  return !merged || acc > 0;
+}
 
 std::uint64_t fnv1a(std::string_view s) noexcept {
   std::uint64_t h = 14695981039346656037ull;
@@ -340,6 +357,9 @@ result<void> monitor_impl::deserialize(std::string_view bytes, std::string* app_
       if (L.slots.size() != nslots || (!L.aux.empty() && L.aux.size() != ndev) ||
           (!L.prox.empty() && L.prox.size() != 2 * nlinks) || L.link_st.size() != nlinks)
         return false;
+      if (!record_ok(L.held, cfg.max_accuracy_m, false) || !record_ok(L.last, cfg.max_accuracy_m, false) ||
+          !record_ok(L.last_fix, cfg.max_accuracy_m, false))
+        return false;
       for (const slot_state& sl : L.slots)
         if (sl.cur.n_ev > max_evidence || sl.pub.n_ev > max_evidence || sl.ev_mark > max_evidence) return false;
       // Indices that the engine uses without checking: a checkpoint with a
@@ -370,6 +390,9 @@ result<void> monitor_impl::deserialize(std::string_view bytes, std::string* app_
       return true;
     };
     bool shape_ok = state_ok(s.live) && !s.snaps.empty();
+    // The history as merge() keeps it: valid records, strictly ascending.
+    for (std::size_t j = 0; j < s.history.size() && shape_ok; ++j)
+      shape_ok = record_ok(s.history[j], cfg.max_accuracy_m, true) && (j == 0 || s.history[j - 1] < s.history[j]);
     for (const snapshot& sn : s.snaps) shape_ok = shape_ok && state_ok(sn.state);
     for (const published& p : s.pubs) shape_ok = shape_ok && p.slot < nslots + naux && p.ep.n_ev <= max_evidence;
     if (!shape_ok) return fail("subject " + id + ": inconsistent state in the checkpoint");

@@ -56,6 +56,17 @@ TEST_CASE("every fuzz seed and crash regression replays cleanly", "[fuzz][regres
   }
 }
 
+// Inputs that crash warden today and wait for a fix in library code live in
+// tests/regressions/<target>/open/ (each named in docs/reliability.md). They
+// are replayed only on request (`regressions_test "[open]"`), so that the
+// ordinary tests stay green; once fixed, move the file up one directory.
+TEST_CASE("open crash regressions (known to fail until fixed)", "[.][open][fuzz]") {
+  const fs::path src = WARDEN_SOURCE_DIR;
+  std::size_t n = 0;
+  for (const auto& t : warden::fuzz::all_targets) n += replay(src / "tests" / "regressions" / t.name / "open", t.run);
+  WARN("replayed " << n << " open crash inputs without a crash");
+}
+
 TEST_CASE("the fuzz invariants reject what they should", "[fuzz][regression]") {
   // The checkpoint framing gives a restorable file for a real payload and
   // the trail-store repair keeps a valid store valid: otherwise the fuzzers
