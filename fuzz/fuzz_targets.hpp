@@ -30,10 +30,10 @@
 #include <warden/trail_store.hpp>
 #include <warden/zone.hpp>
 #include <warden/zone_index.hpp>
+#include <warden/detail/checksum.hpp>
 
 #include <unistd.h>
 
-#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -286,15 +286,6 @@ inline monitor make_checkpoint_monitor() {
   return std::move(*m);
 }
 
-inline std::uint64_t fnv1a64(std::string_view s) noexcept {
-  std::uint64_t h = 14695981039346656037ull;
-  for (const char c : s) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
 // A checkpoint file around `payload` that passes the header and checksum
 // checks of a monitor made by make_checkpoint_monitor.
 inline std::string frame_checkpoint(std::string_view payload) {
@@ -303,7 +294,7 @@ inline std::string frame_checkpoint(std::string_view payload) {
     return m.checkpoint_bytes().substr(0, 8 + 4 + 8);  // magic, version, fingerprint
   }();
   std::string out = header;
-  const std::uint64_t len = payload.size(), sum = fnv1a64(payload);
+  const std::uint64_t len = payload.size(), sum = detail::fnv1a64(payload);
   out.append(reinterpret_cast<const char*>(&len), 8);
   out.append(payload);
   out.append(reinterpret_cast<const char*>(&sum), 8);
@@ -348,40 +339,8 @@ inline int checkpoint(const std::uint8_t* data, std::size_t size) {
 // ---------------------------------------------------------------------------
 // Trail-store load (a file: the store is read from a path).
 
-// The trail store's checksum (src/trail_store.cpp, checksum64), reproduced
-// so that the target can repair mutated inputs.
-class store_checksum {
- public:
-  static std::uint64_t of(const unsigned char* p, std::size_t n) noexcept {
-    std::uint64_t lanes[4] = {1, 2, 3, 4};
-    const std::uint64_t total = n;
-    while (n >= 32) {
-      for (int i = 0; i < 4; ++i) lanes[i] = mix(lanes[i], load_le(p + 8 * i));
-      p += 32;
-      n -= 32;
-    }
-    std::uint64_t h = total * k1;
-    for (std::uint64_t l : lanes) h = mix(h, l);
-    for (std::size_t i = 0; i < n; ++i) h = mix(h, p[i]);
-    h ^= h >> 33;
-    h *= k2;
-    h ^= h >> 29;
-    return h;
-  }
-
- private:
-  static constexpr std::uint64_t k1 = 0x9E3779B97F4A7C15ull, k2 = 0xC2B2AE3D27D4EB4Full;
-  static std::uint64_t mix(std::uint64_t h, std::uint64_t w) noexcept {
-    h ^= w * k2;
-    h = std::rotl(h, 31);
-    return h * k1;
-  }
-  static std::uint64_t load_le(const unsigned char* p) noexcept {
-    std::uint64_t w = 0;
-    for (int i = 7; i >= 0; --i) w = (w << 8) | p[i];
-    return w;
-  }
-};
+// The trail store's checksum, so that the target can repair mutated inputs.
+using store_checksum = detail::checksum64;
 
 inline void put_le64(unsigned char* p, std::uint64_t v) {
   for (int i = 0; i < 8; ++i) p[i] = static_cast<unsigned char>(v >> (8 * i));

@@ -1,6 +1,7 @@
 // Alert events and their JSON Lines form (warden/alert.hpp).
 #include <warden/alert.hpp>
 #include <warden/version.hpp>
+#include <warden/detail/json.hpp>
 
 #include <charconv>
 #include <cmath>
@@ -86,29 +87,8 @@ std::string_view to_string(alert_confidence c) noexcept {
   return c == alert_confidence::certain ? "certain" : "probable";
 }
 
-void append_json_string(std::string& out, std::string_view s) {
-  static constexpr char hex[] = "0123456789abcdef";
-  out += '"';
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out += hex[c >> 4];
-          out += hex[c & 15];
-        } else {
-          out += ch;
-        }
-    }
-  }
-  out += '"';
-}
+// The alert stream's string spelling is json::write_string's (one escaper).
+void append_json_string(std::string& out, std::string_view s) { detail::json::write_string(out, s); }
 
 std::uint64_t alert_id_hash(std::string_view subject_id, alert_rule rule, std::string_view zone_id,
                             instant start) noexcept {

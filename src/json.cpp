@@ -509,8 +509,6 @@ result<document> parse(std::string_view text, const parse_options& options, loca
 
 // ---- writer --------------------------------------------------------------
 
-namespace {
-
 void write_string(std::string& out, std::string_view s) {
   static constexpr char hex[] = "0123456789abcdef";
   out += '"';
@@ -522,8 +520,6 @@ void write_string(std::string& out, std::string_view s) {
       case '\n': out += "\\n"; break;
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
       default:
         if (c < 0x20) {
           out += "\\u00";
@@ -536,8 +532,6 @@ void write_string(std::string& out, std::string_view s) {
   }
   out += '"';
 }
-
-}  // namespace
 
 void write(std::string& out, value v) {
   switch (v.kind()) {

@@ -698,6 +698,24 @@ struct bbox {
 
 void pt(std::string& out, double v) { num(out, v, 1); }
 
+// ` name="v"`: an SVG attribute in map pixels, to 0.1 px.
+void attr(std::string& out, std::string_view name, double v) {
+  out += ' ';
+  out += name;
+  out += "=\"";
+  pt(out, v);
+  out += '"';
+}
+// ` name="v"` for a value of our own making (a class, a colour, a fixed
+// size), never outside text: it is not escaped.
+void attr(std::string& out, std::string_view name, std::string_view v) {
+  out += ' ';
+  out += name;
+  out += "=\"";
+  out += v;
+  out += '"';
+}
+
 void svg_ring(std::string& out, const projector& pr, const tm_frame& fr, const lat_lon_ring& ring) {
   for (std::size_t i = 0; i < ring.size(); ++i) {
     const xy q = fr.forward(ring[i]);
@@ -764,11 +782,10 @@ void render_map(std::string& out, const evidence_pack& p) {
   pt(out, map_w);
   out += ' ';
   pt(out, map_h);
-  out += "\" width=\"";
-  pt(out, map_w);
-  out += "\" height=\"";
-  pt(out, map_h);
-  out += "\" role=\"img\" aria-label=\"trail map\">\n<rect class=\"bg\" x=\"0\" y=\"0\" width=\"100%\" height=\"100%\"/>\n";
+  out += '"';
+  attr(out, "width", map_w);
+  attr(out, "height", map_h);
+  out += " role=\"img\" aria-label=\"trail map\">\n<rect class=\"bg\" x=\"0\" y=\"0\" width=\"100%\" height=\"100%\"/>\n";
 
   // The area.
   if (!p.area_polygons.empty()) {
@@ -782,13 +799,11 @@ void render_map(std::string& out, const evidence_pack& p) {
     out += "</title></path>\n";
   }
   if (p.area_centre) {
-    out += "<circle id=\"area\" class=\"area\" cx=\"";
-    pt(out, pr.px(area_c));
-    out += "\" cy=\"";
-    pt(out, pr.py(area_c));
-    out += "\" r=\"";
-    pt(out, area_r_frame * pr.scale);
-    out += "\"><title>";
+    out += "<circle id=\"area\" class=\"area\"";
+    attr(out, "cx", pr.px(area_c));
+    attr(out, "cy", pr.py(area_c));
+    attr(out, "r", area_r_frame * pr.scale);
+    out += "><title>";
     escape_html(out, p.area_label);
     out += "</title></circle>\n";
     if (p.kind == pack_kind::crime_match) {
@@ -812,15 +827,13 @@ void render_map(std::string& out, const evidence_pack& p) {
       }
     if (std::max(a_px.w(), a_px.h()) < 12) {
       const double x = (a_px.x0 + a_px.x1) / 2, y = (a_px.y0 + a_px.y1) / 2;
-      out += "<circle class=\"marker\" cx=\"";
-      pt(out, x);
-      out += "\" cy=\"";
-      pt(out, y);
-      out += "\" r=\"11\"/><text class=\"markerlabel\" x=\"";
-      pt(out, x + 14);
-      out += "\" y=\"";
-      pt(out, y - 10);
-      out += "\">";
+      out += "<circle class=\"marker\"";
+      attr(out, "cx", x);
+      attr(out, "cy", y);
+      out += " r=\"11\"/><text class=\"markerlabel\"";
+      attr(out, "x", x + 14);
+      attr(out, "y", y - 10);
+      out += '>';
       escape_html(out, p.area_label);
       out += "</text>\n";
     }
@@ -830,33 +843,25 @@ void render_map(std::string& out, const evidence_pack& p) {
   out += "<g class=\"accuracy\">\n";
   for (const pack_fix& f : p.fixes) {
     const xy q = fr.forward(f.pos);
-    out += "<circle cx=\"";
-    pt(out, pr.px(q));
-    out += "\" cy=\"";
-    pt(out, pr.py(q));
-    out += "\" r=\"";
-    pt(out, f.accuracy_m * fr.scale_at(f.pos) * pr.scale);
-    out += "\" fill=\"";
-    out += ramp(time_frac(p, f.time));
-    out += "\"/>\n";
+    out += "<circle";
+    attr(out, "cx", pr.px(q));
+    attr(out, "cy", pr.py(q));
+    attr(out, "r", f.accuracy_m * fr.scale_at(f.pos) * pr.scale);
+    attr(out, "fill", ramp(time_frac(p, f.time)));
+    out += "/>\n";
   }
   out += "</g>\n<g class=\"path\">\n";
   for (std::size_t i = 1; i < p.fixes.size(); ++i) {
     const xy a = fr.forward(p.fixes[i - 1].pos), b = fr.forward(p.fixes[i].pos);
     const bool gap = p.fixes[i].time - p.fixes[i - 1].time > p.gap;
-    out += "<line class=\"";
-    out += gap ? "gap" : "seg";
-    out += "\" x1=\"";
-    pt(out, pr.px(a));
-    out += "\" y1=\"";
-    pt(out, pr.py(a));
-    out += "\" x2=\"";
-    pt(out, pr.px(b));
-    out += "\" y2=\"";
-    pt(out, pr.py(b));
-    out += "\" stroke=\"";
-    out += ramp(time_frac(p, p.fixes[i].time));
-    out += "\"/>\n";
+    out += "<line";
+    attr(out, "class", gap ? "gap" : "seg");
+    attr(out, "x1", pr.px(a));
+    attr(out, "y1", pr.py(a));
+    attr(out, "x2", pr.px(b));
+    attr(out, "y2", pr.py(b));
+    attr(out, "stroke", ramp(time_frac(p, p.fixes[i].time)));
+    out += "/>\n";
   }
   out += "</g>\n<g class=\"fixes\">\n";
   for (const pack_fix& f : p.fixes) {
@@ -864,15 +869,12 @@ void render_map(std::string& out, const evidence_pack& p) {
     out += "<circle class=\"fix ";
     out += phase(p, f.time);
     if (f.evidence) out += " evidence";
-    out += "\" cx=\"";
-    pt(out, pr.px(q));
-    out += "\" cy=\"";
-    pt(out, pr.py(q));
-    out += "\" r=\"";
-    out += f.evidence ? "5" : "3.5";
-    out += "\" fill=\"";
-    out += ramp(time_frac(p, f.time));
-    out += "\"><title>";
+    out += '"';
+    attr(out, "cx", pr.px(q));
+    attr(out, "cy", pr.py(q));
+    attr(out, "r", f.evidence ? "5" : "3.5");
+    attr(out, "fill", ramp(time_frac(p, f.time)));
+    out += "><title>";
     out += time_s(f.time);
     out += " \xC2\xB1";
     num(out, f.accuracy_m, 1);
@@ -886,11 +888,10 @@ void render_map(std::string& out, const evidence_pack& p) {
     out += "<g class=\"victim\">\n";
     for (const pack_fix& f : p.victim_fixes) {
       const xy q = fr.forward(f.pos);
-      out += "<rect x=\"";
-      pt(out, pr.px(q) - 3.5);
-      out += "\" y=\"";
-      pt(out, pr.py(q) - 3.5);
-      out += "\" width=\"7\" height=\"7\"><title>victim ";
+      out += "<rect";
+      attr(out, "x", pr.px(q) - 3.5);
+      attr(out, "y", pr.py(q) - 3.5);
+      out += " width=\"7\" height=\"7\"><title>victim ";
       out += time_s(f.time);
       out += "</title></rect>\n";
     }
@@ -906,24 +907,21 @@ void render_map(std::string& out, const evidence_pack& p) {
     for (double m : {1.0, 2.0, 5.0})
       if (m * mag <= target_m) len_m = m * mag;
   const double len_px = len_m * k * pr.scale;
-  out += "<g id=\"scale-bar\" class=\"scale\"><rect x=\"";
-  pt(out, map_margin);
-  out += "\" y=\"";
-  pt(out, map_h - 20);
-  out += "\" width=\"";
-  pt(out, len_px);
-  out += "\" height=\"5\"/><text x=\"";
-  pt(out, map_margin);
-  out += "\" y=\"";
-  pt(out, map_h - 24);
-  out += "\">";
+  out += "<g id=\"scale-bar\" class=\"scale\"><rect";
+  attr(out, "x", map_margin);
+  attr(out, "y", map_h - 20);
+  attr(out, "width", len_px);
+  out += " height=\"5\"/><text";
+  attr(out, "x", map_margin);
+  attr(out, "y", map_h - 24);
+  out += '>';
   if (len_m >= 1000)
     num(out, len_m / 1000, 0), out += " km";
   else
     num(out, len_m, 0), out += " m";
-  out += "</text></g>\n<text class=\"north\" x=\"";
-  pt(out, map_w - 30);
-  out += "\" y=\"30\">N \xE2\x86\x91</text>\n</svg>\n";
+  out += "</text></g>\n<text class=\"north\"";
+  attr(out, "x", map_w - 30);
+  out += " y=\"30\">N \xE2\x86\x91</text>\n</svg>\n";
 }
 
 void render_timeline(std::string& out, const evidence_pack& p) {
@@ -932,22 +930,17 @@ void render_timeline(std::string& out, const evidence_pack& p) {
   out += "<svg id=\"timeline\" class=\"timeline\" viewBox=\"0 0 860 150\" width=\"860\" height=\"150\" role=\"img\" "
          "aria-label=\"timeline\">\n";
   (void)w, (void)h;
-  out += "<rect class=\"episode\" x=\"";
   const double ea = X(std::max(p.episode_start, p.view_from)), eb = X(std::min(p.episode_end, p.view_to));
-  pt(out, ea);
-  out += "\" y=\"";
-  pt(out, axis_y - 18);
-  out += "\" width=\"";
-  pt(out, std::max(eb - ea, 1.0));
-  out += "\" height=\"36\"/>\n<line class=\"axis\" x1=\"";
-  pt(out, x0);
-  out += "\" y1=\"";
-  pt(out, axis_y);
-  out += "\" x2=\"";
-  pt(out, x1);
-  out += "\" y2=\"";
-  pt(out, axis_y);
-  out += "\"/>\n";
+  out += "<rect class=\"episode\"";
+  attr(out, "x", ea);
+  attr(out, "y", axis_y - 18);
+  attr(out, "width", std::max(eb - ea, 1.0));
+  out += " height=\"36\"/>\n<line class=\"axis\"";
+  attr(out, "x1", x0);
+  attr(out, "y1", axis_y);
+  attr(out, "x2", x1);
+  attr(out, "y2", axis_y);
+  out += "/>\n";
   // Hour/minute ticks: the smallest step giving at most 8 ticks.
   const std::int64_t span_ms = std::max<std::int64_t>((p.view_to - p.view_from).count(), 1);
   static const std::int64_t steps_min[] = {1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080};
@@ -959,46 +952,35 @@ void render_timeline(std::string& out, const evidence_pack& p) {
     }
   for (std::int64_t t = (to_epoch_ms(p.view_from) / step + 1) * step; t < to_epoch_ms(p.view_to); t += step) {
     const double x = X(from_epoch_ms(t));
-    out += "<line class=\"tick\" x1=\"";
-    pt(out, x);
-    out += "\" y1=\"";
-    pt(out, axis_y + 20);
-    out += "\" x2=\"";
-    pt(out, x);
-    out += "\" y2=\"";
-    pt(out, axis_y + 26);
-    out += "\"/><text class=\"ticklabel\" x=\"";
-    pt(out, x);
-    out += "\" y=\"";
-    pt(out, axis_y + 40);
-    out += "\">";
+    out += "<line class=\"tick\"";
+    attr(out, "x1", x);
+    attr(out, "y1", axis_y + 20);
+    attr(out, "x2", x);
+    attr(out, "y2", axis_y + 26);
+    out += "/><text class=\"ticklabel\"";
+    attr(out, "x", x);
+    attr(out, "y", axis_y + 40);
+    out += '>';
     out += hhmm(from_epoch_ms(t));
     out += "</text>\n";
   }
   // Fix ticks and gaps along the axis.
   for (std::size_t i = 0; i < p.fixes.size(); ++i) {
     const double x = X(p.fixes[i].time);
-    out += "<line class=\"fixtick\" x1=\"";
-    pt(out, x);
-    out += "\" y1=\"";
-    pt(out, axis_y - 8);
-    out += "\" x2=\"";
-    pt(out, x);
-    out += "\" y2=\"";
-    pt(out, axis_y + 8);
-    out += "\" stroke=\"";
-    out += ramp(time_frac(p, p.fixes[i].time));
-    out += "\"/>\n";
+    out += "<line class=\"fixtick\"";
+    attr(out, "x1", x);
+    attr(out, "y1", axis_y - 8);
+    attr(out, "x2", x);
+    attr(out, "y2", axis_y + 8);
+    attr(out, "stroke", ramp(time_frac(p, p.fixes[i].time)));
+    out += "/>\n";
     if (i > 0 && p.fixes[i].time - p.fixes[i - 1].time > p.gap) {
-      out += "<line class=\"gap\" x1=\"";
-      pt(out, X(p.fixes[i - 1].time));
-      out += "\" y1=\"";
-      pt(out, axis_y + 12);
-      out += "\" x2=\"";
-      pt(out, x);
-      out += "\" y2=\"";
-      pt(out, axis_y + 12);
-      out += "\"/>\n";
+      out += "<line class=\"gap\"";
+      attr(out, "x1", X(p.fixes[i - 1].time));
+      attr(out, "y1", axis_y + 12);
+      attr(out, "x2", x);
+      attr(out, "y2", axis_y + 12);
+      out += "/>\n";
     }
   }
   // Events above the axis; each label on the first of three rows where it
@@ -1018,19 +1000,15 @@ void render_timeline(std::string& out, const evidence_pack& p) {
       }
     row_end[row] = lx + 6.5 * static_cast<double>(e.what.size()) + 6;
     const double y = 14.0 + 13.0 * row;
-    out += "<line class=\"event\" x1=\"";
-    pt(out, x);
-    out += "\" y1=\"";
-    pt(out, y + 2);
-    out += "\" x2=\"";
-    pt(out, x);
-    out += "\" y2=\"";
-    pt(out, axis_y);
-    out += "\"/><text class=\"eventlabel\" x=\"";
-    pt(out, lx);
-    out += "\" y=\"";
-    pt(out, y);
-    out += "\">";
+    out += "<line class=\"event\"";
+    attr(out, "x1", x);
+    attr(out, "y1", y + 2);
+    attr(out, "x2", x);
+    attr(out, "y2", axis_y);
+    out += "/><text class=\"eventlabel\"";
+    attr(out, "x", lx);
+    attr(out, "y", y);
+    out += '>';
     escape_html(out, e.what);
     out += "</text>\n";
   }

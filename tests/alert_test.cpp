@@ -54,6 +54,20 @@ TEST_CASE("open alerts have a null end; text is escaped", "[alert]") {
   CHECK(s.find("\"max_depth_m\":null") != std::string::npos);
 }
 
+TEST_CASE("control characters in alert text keep their FORMATS.md spelling", "[alert]") {
+  // Other tools parse the stream: \b and \f stay \u0008 and \u000c, as
+  // every control byte but \n \r \t.
+  alert_event e;
+  e.alert_id = "x";
+  e.subject_id = std::string("\b\f\x01\x1f\t\0", 6);
+  e.zone_id = "Z\x7f";
+  e.start = parse_instant("2026-03-23T10:00:00Z").value();
+  e.decided_at = e.start;
+  const std::string s = to_json_line(e);
+  CHECK(s.find(R"("subject_id":"\u0008\u000c\u0001\u001f\t\u0000")") != std::string::npos);
+  CHECK(s.find("\"zone_id\":\"Z\x7f\"") != std::string::npos);
+}
+
 TEST_CASE("alert ids are deterministic and depend on every part", "[alert]") {
   const instant t = parse_instant("2026-03-23T10:00:00Z").value();
   const std::string id = make_alert_id("S1", alert_rule::exclusion, "Z1", t);

@@ -1,4 +1,5 @@
 #include <warden/detail/json.hpp>
+#include <warden/alert.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -6,8 +7,10 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <random>
 #include <string>
+#include <vector>
 
 using namespace warden;
 namespace json = warden::detail::json;
@@ -43,7 +46,7 @@ TEST_CASE("json: valid texts parse to the expected values", "[json]") {
       {"\"\"", "\"\""},
       {"\"abc\"", "\"abc\""},
       {"\"a\\\"b\\\\c\\/d\"", "\"a\\\"b\\\\c/d\""},
-      {"\"\\b\\f\\n\\r\\t\"", "\"\\b\\f\\n\\r\\t\""},
+      {"\"\\b\\f\\n\\r\\t\"", "\"\\u0008\\u000c\\n\\r\\t\""},  // as the alert stream spells them
       {"\"\\u0041\\u00e9\\u20AC\"", "\"A\xC3\xA9\xE2\x82\xAC\""},
       {"\"\\ud83d\\ude00\"", "\"\xF0\x9F\x98\x80\""},
       {"\"\\u0000\"", "\"\\u0000\""},
@@ -232,6 +235,92 @@ TEST_CASE("json: escapes decode to UTF-8 and embedded NULs are kept", "[json]") 
   CHECK(a[1].as_string() == "\xF0\x9D\x84\x9E");  // U+1D11E
   CHECK(a[2].as_string() == "\xC3\xBF");
   CHECK(a[3].as_string() == "\xDF\xBF\xE0\xA0\x80\xEF\xBF\xBF");
+}
+
+namespace {
+
+// The escaping FORMATS.md's alert stream has always used, written out
+// independently: \" \\ \n \r \t, other control bytes as \u00XX (lower-case).
+std::string reference_literal(std::string_view s) {
+  std::string out = "\"";
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (ch == '"' || ch == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (ch == '\n') {
+      out += "\\n";
+    } else if (ch == '\r') {
+      out += "\\r";
+    } else if (ch == '\t') {
+      out += "\\t";
+    } else if (c < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
+      out += buf;
+    } else {
+      out += ch;
+    }
+  }
+  return out + "\"";
+}
+
+// `s` as a JSON string literal with every ASCII byte \u-escaped, so that the
+// writer under test sees the string only through the parser.
+std::string all_escaped_literal(std::string_view s) {
+  std::string out = "\"";
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x80) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04X", static_cast<unsigned>(c));
+      out += buf;
+    } else {
+      out += ch;
+    }
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+TEST_CASE("json: the alert stream and the JSON writer escape strings the same way", "[json][alert]") {
+  std::vector<std::string> cases;
+  std::string all;
+  for (int c = 0; c < 0x20; ++c) cases.emplace_back(1, static_cast<char>(c));
+  cases.emplace_back("\"");
+  cases.emplace_back("\\");
+  cases.emplace_back("/");
+  cases.emplace_back("\x7f");
+  cases.emplace_back("a\"b\\c\b\f\x01z");
+  cases.emplace_back("\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80");  // UTF-8 is kept as it is
+  cases.emplace_back("");
+  for (const std::string& c : cases) all += c;
+  cases.push_back(all);
+  for (const std::string& s : cases) {
+    std::string shown;
+    for (const char ch : s) shown += std::to_string(static_cast<unsigned>(static_cast<unsigned char>(ch))) + " ";
+    INFO("bytes: " << shown);
+    const std::string expected = reference_literal(s);
+
+    std::string from_alert;
+    warden::append_json_string(from_alert, s);
+    CHECK(from_alert == expected);
+
+    // The writer, as a string value and as an object member name.
+    auto d = json::parse("[" + all_escaped_literal(s) + ",{" + all_escaped_literal(s) + ":1}]");
+    REQUIRE(d.ok());
+    REQUIRE(d->root()[0].as_string() == s);
+    CHECK(json::to_json(d->root()) == "[" + expected + ",{" + expected + ":1}]");
+    std::string direct;
+    json::write_string(direct, s);
+    CHECK(direct == expected);
+
+    // What is written parses back to the same bytes.
+    auto back = json::parse(from_alert);
+    REQUIRE(back.ok());
+    CHECK(back->root().as_string() == s);
+  }
 }
 
 TEST_CASE("json: the depth limit is exact", "[json]") {

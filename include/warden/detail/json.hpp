@@ -113,9 +113,17 @@ class document {
 result<document> parse(std::string_view text, const parse_options& options = {},
                        location* where = nullptr);
 
+// Appends `s` as a JSON string literal: '"' and '\\' get a backslash, LF, CR
+// and TAB are written \n \r \t, every other byte below 0x20 (\b and \f
+// included) \u00XX with lower-case hex digits, all other bytes as they are
+// (UTF-8 is kept, not checked). The one string escaper of warden: the alert
+// stream (FORMATS.md; append_json_string in warden/alert.hpp) is written
+// with it, so its spelling is part of that format.
+void write_string(std::string& out, std::string_view s);
+
 // Appends `v` as compact JSON (no spaces; numbers in shortest round-trip
-// form, integers without a fraction; non-finite numbers as null; strings
-// escaped minimally, UTF-8 kept). Deterministic.
+// form, integers without a fraction; non-finite numbers as null; strings as
+// write_string writes them). Deterministic.
 void write(std::string& out, value v);
 std::string to_json(value v);
 
