@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <fstream>
 #include <random>
+#include <span>
 
 using namespace warden;
 
@@ -207,6 +208,77 @@ void BM_engine_proximity(benchmark::State& state) {
   state.counters["live_B_per_entity"] = static_cast<double>(mem.live_bytes) / static_cast<double>(mem.subjects);
 }
 BENCHMARK(BM_engine_proximity)
+    ->Args({10000, 180, 0})
+    ->Args({10000, 180, 1})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+// The same streams through monitor::push_batch, one batch per advance
+// (65,536 fixes, ~6.5 per subject): a service ingesting from a queue.
+// Grouping by subject fetches each subject's state once per batch.
+void run_batched(monitor& m, const std::vector<fix>& views) {
+  constexpr std::size_t batch = 65536;
+  for (std::size_t at = 0; at < views.size(); at += batch) {
+    const std::size_t n = std::min(batch, views.size() - at);
+    m.push_batch(std::span<const fix>(views.data() + at, n));
+    if (n == batch) m.advance(views[at + n - 1].time - std::chrono::minutes{10});
+  }
+  m.flush();
+}
+
+void BM_engine_end_to_end_batch(benchmark::State& state) {
+  const world& w = get_world(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)));
+  std::vector<fix> views;
+  views.reserve(w.fixes.size());
+  for (const auto& f : w.fixes) views.push_back(f.view());
+  monitor_memory mem;
+  std::uint64_t alerts = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto m = monitor::create(w.zones, {}, {});
+    state.ResumeTiming();
+    run_batched(*m, views);
+    state.PauseTiming();
+    mem = m->memory();
+    alerts = 0;
+    for (const auto& [k, c] : m->counters().alerts) alerts += c;
+    m = monitor::create({}, {}, {});
+    state.ResumeTiming();
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * views.size()));
+  state.counters["live_B_per_subject"] = static_cast<double>(mem.live_bytes) / static_cast<double>(mem.subjects);
+  state.counters["alert_events"] = static_cast<double>(alerts);
+}
+BENCHMARK(BM_engine_end_to_end_batch)->Args({10000, 180})->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_engine_proximity_batch(benchmark::State& state) {
+  const world& w = get_world(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)));
+  const bool with_links = state.range(2) != 0;
+  std::vector<fix> views;
+  views.reserve(w.fixes_victim.size());
+  for (const auto& f : w.fixes_victim) views.push_back(f.view());
+  std::uint64_t alerts = 0, prox = 0, replays = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto m = monitor::create(w.zones, with_links ? w.links : std::vector<victim_link>{}, {});
+    state.ResumeTiming();
+    run_batched(*m, views);
+    state.PauseTiming();
+    replays = m->counters().replays;
+    alerts = prox = 0;
+    for (const auto& [k, c] : m->counters().alerts) {
+      alerts += c;
+      if (k.first == alert_type::proximity || k.first == alert_type::proximity_warning) prox += c;
+    }
+    m = monitor::create({}, {}, {});
+    state.ResumeTiming();
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * views.size()));
+  state.counters["alert_events"] = static_cast<double>(alerts);
+  state.counters["proximity_events"] = static_cast<double>(prox);
+  state.counters["replays"] = static_cast<double>(replays);
+}
+BENCHMARK(BM_engine_proximity_batch)
     ->Args({10000, 180, 0})
     ->Args({10000, 180, 1})
     ->Unit(benchmark::kMillisecond)

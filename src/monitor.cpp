@@ -6,6 +6,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <stdexcept>
 
 namespace warden {
 namespace detail {
@@ -200,6 +201,17 @@ result<void> monitor_impl::init(std::vector<zone> zs) {
         !std::isfinite(cfg.unmonitored.max_speed_mps))
       return make_error(errc::usage, "unmonitored: gap > 0 and max_speed_mps > 0");
   }
+  for (const auto& [sid, o] : cfg.subjects) {
+    if (o.absences.empty()) continue;
+    std::vector<schedule> compiled;
+    for (const schedule_spec& a : o.absences) {
+      auto c = schedule::compile(a);
+      if (!c) return make_error(c.code(), "subject " + sid + " absences: " + c.err().message);
+      compiled.push_back(std::move(*c));
+    }
+    absence_index.emplace(sid, static_cast<std::uint32_t>(absences.size()));
+    absences.push_back(std::move(compiled));
+  }
   for (std::uint32_t i = 0; i < links.size(); ++i) {
     const victim_link& l = links[i];
     if (l.subject_id.empty() || l.victim_id.empty() || !(l.alert_m > 0) || !(l.warning_m >= l.alert_m) ||
@@ -283,6 +295,13 @@ std::uint64_t monitor_impl::compute_fingerprint() const {
   mix(pn, sizeof pn);
   const double pd[] = {P.exit_margin_m, cfg.unmonitored.max_speed_mps};
   mix(pd, sizeof pd);
+  // Scheduled absences decide unmonitored episodes (nothing is mixed when
+  // there are none, so older checkpoints keep their fingerprint).
+  for (const auto& [sid, o] : cfg.subjects)
+    if (!o.absences.empty()) {
+      mix_s(sid);
+      for (const schedule_spec& a : o.absences) mix_s(schedule_json(a));
+    }
   return h;
 }
 
@@ -293,6 +312,7 @@ subject& monitor_impl::subject_for(std::string_view id) {
   const subject_orders* orders = nullptr;
   if (auto o = cfg.subjects.find(id); o != cfg.subjects.end()) orders = &o->second;
   if (orders) s.risk = orders->risk;
+  if (orders && !orders->absences.empty()) s.absence = absence_index.find(id)->second;
   // Victim devices are tracked for proximity (issue 6), not held to zones.
   const bool victim = std::binary_search(victim_ids.begin(), victim_ids.end(), id);
   std::vector<std::uint32_t> applicable;
@@ -333,17 +353,31 @@ subject& monitor_impl::subject_for(std::string_view id) {
 // Ingest
 
 errc monitor_impl::push_fix(const fix& f) {
+  if (f.subject_id.empty()) {
+    ++counters.fixes;
+    ++counters.set_aside[errc::bad_id];
+    if (sink) sink->on_set_aside(f, errc::bad_id);
+    return errc::bad_id;
+  }
+  if (!admit_subject(f.subject_id)) {
+    ++counters.fixes;
+    ++counters.set_aside[errc::subject_limit];
+    if (sink) sink->on_set_aside(f, errc::subject_limit);
+    return errc::subject_limit;
+  }
+  // subject_for does not depend on the checks below, so looking the
+  // subject up first (as push_batch must) changes nothing.
+  subject& s0 = subject_for(f.subject_id);
+  return push_fix_to(f, static_cast<std::uint32_t>(&s0 - subjects.data()));
+}
+
+errc monitor_impl::push_fix_to(const fix& f, std::uint32_t k) {
   ++counters.fixes;
   errc bad = errc::ok;
   const std::int64_t t = to_epoch_ms(f.time);
   const std::int64_t rcv = to_epoch_ms(f.received);
   constexpr std::int64_t week_ms = 7LL * 86'400'000LL;
   constexpr std::int64_t day_ms = 86'400'000LL;
-  if (f.subject_id.empty()) {
-    ++counters.set_aside[errc::bad_id];
-    if (sink) sink->on_set_aside(f, errc::bad_id);
-    return errc::bad_id;
-  }
   if (!std::isfinite(f.accuracy_m) || !(f.accuracy_m > 0) || f.accuracy_m > cfg.max_accuracy_m)
     bad = errc::bad_accuracy;
   else if (f.time < min_instant() || f.time >= max_instant())
@@ -359,7 +393,7 @@ errc monitor_impl::push_fix(const fix& f) {
   else if ((watermark_ms != dawn_ms && t < watermark_ms - ms_of(cfg.allowed_lateness)) ||
            rcv - t > ms_of(cfg.allowed_lateness))
     bad = errc::too_late;
-  subject& s = subject_for(f.subject_id);
+  subject& s = subjects[k];
   if (bad != errc::ok) {
     ++counters.set_aside[bad];
     ++s.set_aside[bad];
@@ -382,10 +416,137 @@ errc monitor_impl::push_fix(const fix& f) {
   // Nothing in merge() adds subjects, so s is still valid.
   if (t > s.max_fix_ms) s.max_fix_ms = t;
   if (s.victim_device) {
-    for (const std::uint32_t li : s.victim_of) link_victim_fix_ms[li] = s.max_fix_ms;
+    // The linked subjects decide a sample early once the victim has reported
+    // past it, but not past a fix the victim's motion filter still holds: it
+    // becomes a position (or not) only at the victim's next fix, and a
+    // sample decided without it would be re-decided from a snapshot.
+    const std::int64_t known =
+        s.live.filter.holding() ? std::min(s.max_fix_ms, s.live.has_last ? s.live.last.t_ms : dawn_ms) : s.max_fix_ms;
+    for (const std::uint32_t li : s.victim_of) link_victim_fix_ms[li] = known;
     victim_fix_merged(s, r);
   }
   return errc::ok;
+}
+
+namespace {
+inline void prefetch_lines(const void* p, std::size_t bytes) noexcept {
+  const char* c = static_cast<const char*>(p);
+  for (std::size_t o = 0; o < bytes; o += 64) __builtin_prefetch(c + o, 1, 3);
+}
+}  // namespace
+
+void monitor_impl::prefetch_subject(std::uint32_t k) const noexcept {
+  const subject& s = subjects[k];
+  prefetch_lines(&s, sizeof(subject));
+  // The victims' history vectors (their begin/end pointers), read by every
+  // proximity sample of this subject.
+  for (const std::uint32_t li : s.links)
+    if (const std::uint32_t vi = link_victim[li]; vi != UINT32_MAX) __builtin_prefetch(&subjects[vi].history, 0, 3);
+}
+
+void monitor_impl::prefetch_subject_heap(std::uint32_t k) const noexcept {
+  const subject& s = subjects[k];
+  // Per slot, the rule state and the head of the episode being built
+  // (evidence is appended further in only while a rule is not clear).
+  for (const slot_state& sl : s.live.slots) prefetch_lines(&sl, 256);
+  if (!s.history.empty()) {
+    __builtin_prefetch(&s.history.back(), 1, 3);
+    __builtin_prefetch(s.history.data() + s.history.size(), 1, 3);  // the append
+  }
+  for (const link_state& ls : s.live.link_st) prefetch_lines(&ls, 128);
+  for (const std::uint32_t li : s.links)
+    if (const std::uint32_t vi = link_victim[li]; vi != UINT32_MAX) {
+      const std::vector<hrec>& h = subjects[vi].history;
+      if (h.size() >= 3) prefetch_lines(h.data() + h.size() - 3, 3 * sizeof(hrec));
+    }
+}
+
+std::size_t monitor_impl::push_batch(std::span<const fix> fs, std::span<errc> out) {
+  const std::size_t n = fs.size();
+  std::size_t merged = 0;
+  // A sink that threw out of the previous batch left its groups behind.
+  for (const std::uint32_t k : batch_order)
+    if (k < batch_first.size()) batch_first[k] = batch_last[k] = UINT32_MAX;
+  batch_order.clear();
+  // 1. The subject of every fix, in batch order (so that new subjects are
+  //    created in the order push(f) would create them). The table probe and
+  //    the candidate subject's id are prefetched a few fixes ahead.
+  constexpr std::size_t ahead_table = 32, ahead_id = 16;
+  batch_subject.resize(n);
+  std::vector<std::size_t>& hashes = batch_hash;
+  hashes.resize(n);
+  const std::size_t mask = table.empty() ? 0 : table.size() - 1;
+  for (std::size_t i = 0; i < n; ++i) hashes[i] = transparent_hash{}(fs[i].subject_id);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!table.empty()) {
+      if (i + ahead_table < n) __builtin_prefetch(&table[hashes[i + ahead_table] & mask], 0, 3);
+      if (i + ahead_id < n) {
+        const std::uint32_t v = table[hashes[i + ahead_id] & mask];
+        if (v != 0 && v <= subjects.size()) __builtin_prefetch(&subjects[v - 1], 0, 3);
+      }
+    }
+    if (fs[i].subject_id.empty()) {
+      batch_subject[i] = UINT32_MAX;
+      continue;
+    }
+    std::uint32_t k = find_subject(fs[i].subject_id);
+    if (k == UINT32_MAX && !admit_subject(fs[i].subject_id)) {
+      batch_subject[i] = UINT32_MAX;  // set aside below (push_fix: subject_limit)
+      continue;
+    }
+    if (k == UINT32_MAX) {
+      subject& s = subject_for(fs[i].subject_id);
+      k = static_cast<std::uint32_t>(&s - subjects.data());
+    }
+    batch_subject[i] = k;
+  }
+  // 2. Group by subject, stable: a chain of fixes per subject, subjects in
+  //    order of first appearance (victim devices first).
+  if (batch_first.size() < subjects.size()) {
+    batch_first.resize(subjects.size(), UINT32_MAX);
+    batch_last.resize(subjects.size(), UINT32_MAX);
+  }
+  batch_next.assign(n, UINT32_MAX);
+  batch_order.clear();
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint32_t k = batch_subject[i];
+    if (k == UINT32_MAX) continue;
+    const auto ii = static_cast<std::uint32_t>(i);
+    if (batch_first[k] == UINT32_MAX) {
+      batch_first[k] = ii;
+      batch_order.push_back(k);
+    } else {
+      batch_next[batch_last[k]] = ii;
+    }
+    batch_last[k] = ii;
+  }
+  if (!victim_ids.empty())
+    std::stable_partition(batch_order.begin(), batch_order.end(),
+                          [&](std::uint32_t k) { return subjects[k].victim_device != 0; });
+  // Fixes without a subject id, or of a subject beyond max_subjects, are
+  // set aside first, in batch order.
+  for (std::size_t i = 0; i < n; ++i)
+    if (batch_subject[i] == UINT32_MAX) {
+      const errc e = push_fix(fs[i]);
+      if (!out.empty()) out[i] = e;
+    }
+  // 3. Process each subject's fixes; the next subjects' state is fetched
+  //    meanwhile (struct two groups ahead, what it points to one ahead).
+  const std::size_t g = batch_order.size();
+  for (std::size_t j = 0; j < std::min<std::size_t>(g, 2); ++j) prefetch_subject(batch_order[j]);
+  if (g) prefetch_subject_heap(batch_order[0]);
+  for (std::size_t j = 0; j < g; ++j) {
+    if (j + 2 < g) prefetch_subject(batch_order[j + 2]);
+    if (j + 1 < g) prefetch_subject_heap(batch_order[j + 1]);
+    const std::uint32_t k = batch_order[j];
+    for (std::uint32_t i = batch_first[k]; i != UINT32_MAX; i = batch_next[i]) {
+      const errc e = push_fix_to(fs[i], k);
+      merged += e == errc::ok;
+      if (!out.empty()) out[i] = e;
+    }
+    batch_first[k] = batch_last[k] = UINT32_MAX;
+  }
+  return merged;
 }
 
 errc monitor_impl::push_event(const device_event& e) {
@@ -393,6 +554,10 @@ errc monitor_impl::push_event(const device_event& e) {
   if (e.subject_id.empty()) {
     ++counters.set_aside[errc::bad_id];
     return errc::bad_id;
+  }
+  if (!admit_subject(e.subject_id)) {
+    ++counters.set_aside[errc::subject_limit];
+    return errc::subject_limit;
   }
   const std::int64_t t = to_epoch_ms(e.time);
   errc bad = errc::ok;
@@ -597,7 +762,10 @@ void monitor_impl::mark(subject& s, const hrec& r, bool rejected) {
   if (it == s.history.end() || !same_record(*it, r)) return;
   const bool was = it->pad0 != 0;
   if (was == rejected) return;
+  const bool was_usable = victim_usable(*it);
   it->pad0 = rejected ? 1 : 0;
+  if (s.victim_device && was_usable != victim_usable(*it))
+    victim_fix_changed(s, static_cast<std::size_t>(it - s.history.begin()));
   if (rejected) {
     ++counters.motion_rejected;
     ++s.set_aside[errc::impossible_jump];
@@ -1147,7 +1315,17 @@ void monitor_impl::advance(std::int64_t w) {
   if (w <= watermark_ms) return;
   watermark_ms = w;
   const std::int64_t horizon = w - ms_of(cfg.allowed_lateness);
-  for (subject& s : subjects) {
+  // Every subject in turn: fetch the next ones' state meanwhile.
+  const auto n = static_cast<std::uint32_t>(subjects.size());
+  for (std::uint32_t k = 0; k < std::min<std::uint32_t>(n, 2); ++k) prefetch_subject(k);
+  if (n) prefetch_subject_heap(0);
+  for (std::uint32_t k = 0; k < n; ++k) {
+    if (k + 2 < n) prefetch_subject(k + 2);
+    if (k + 1 < n) {
+      prefetch_subject_heap(k + 1);
+      for (const snapshot& sn : subjects[k + 1].snaps) __builtin_prefetch(&sn.t_ms, 0, 3);  // trim
+    }
+    subject& s = subjects[k];
     resolve(s);
     advance_subject(s, w);
     trim(s, horizon);
@@ -1157,8 +1335,12 @@ void monitor_impl::advance(std::int64_t w) {
 void monitor_impl::flush() {
   for (subject& s : subjects) resolve(s);
   if (max_time_ms > watermark_ms) advance(max_time_ms);
-  // End of input: a held fix will get no lookahead.
+  // End of input: a held fix will get no lookahead. Victim devices first:
+  // what their filters decide now may re-decide the subjects linked to them.
+  for (int pass = 0; pass < 2; ++pass)
   for (subject& s : subjects) {
+    if ((s.victim_device != 0) != (pass == 0)) continue;
+    if (pass == 1) resolve(s);
     subject_live& L = s.live;
     if (!L.filter.holding()) continue;
     const hrec held = L.held;
@@ -1216,6 +1398,10 @@ monitor::~monitor() = default;
 void monitor::set_sink(alert_sink* sink) noexcept { impl_->sink = sink; }
 errc monitor::push(const fix& f) { return impl_->push_fix(f); }
 errc monitor::push(const device_event& e) { return impl_->push_event(e); }
+std::size_t monitor::push_batch(std::span<const fix> fixes, std::span<errc> results) {
+  if (!results.empty() && results.size() != fixes.size()) throw std::invalid_argument("push_batch: results.size() != fixes.size()");
+  return impl_->push_batch(fixes, results);
+}
 void monitor::advance(instant w) { impl_->advance(to_epoch_ms(w)); }
 void monitor::flush() { impl_->flush(); }
 instant monitor::watermark() const noexcept {
@@ -1241,7 +1427,9 @@ std::vector<unmonitored_subject> monitor::unmonitored_now(instant now, std::opti
     if (t - s.max_fix_ms <= g) return;
     u.last_fix = from_epoch_ms(s.max_fix_ms);
     u.since = u.last_fix;
-    u.explained = s.live.explained != 0;
+    u.explained = s.live.explained != 0 ||
+                  (s.absence != UINT32_MAX &&
+                   im.unexplained_start(s, std::max(s.max_fix_ms, s.live.unexplained_ms), t, g) == detail::never_ms);
     out.push_back(std::move(u));
   };
   for (const std::string& id : im.ordered_subjects) consider(id);

@@ -86,6 +86,21 @@ struct victim_pos {
 
 }  // namespace
 
+// A silence begins while a no_gps episode is open (fixes of other sources
+// were coming, now nothing does): the unmonitored episode stands for the
+// silence, so the no_gps episode ends where the silence starts, and the
+// report stays remembered in case non-GPS fixes resume after it. Returns
+// the cause flag for the unmonitored episode.
+std::uint8_t monitor_impl::no_gps_into_silence(subject& s, std::int64_t silence_start_ms, std::int64_t now_ms) {
+  if (aux_is(s, aux_no_gps, phase::candidate)) return ep_cause_no_gps;
+  if (!aux_is(s, aux_no_gps, phase::open)) return 0;
+  aux_state& x = s.live.aux[aux_no_gps];
+  aux_close(s, aux_no_gps, alert_rule::no_gps, std::max(x.cur.start_ms, silence_start_ms), now_ms);
+  x.ph = phase::candidate;
+  x.run_start_ms = silence_start_ms;
+  return ep_cause_no_gps;
+}
+
 // ---------------------------------------------------------------------------
 // Set-up and helpers
 
@@ -170,12 +185,13 @@ std::uint8_t monitor_impl::aux_priority(const subject& s, std::uint32_t a, const
 }
 
 void monitor_impl::aux_open(subject& s, std::uint32_t a, alert_rule rule, std::int64_t start_ms,
-                            std::int64_t now_ms, std::int64_t eval_ms) {
+                            std::int64_t now_ms, std::int64_t eval_ms, std::uint8_t flags) {
   subject_live& L = s.live;
   aux_state& x = aux_at(s, a);
   x.ph = phase::open;
   x.cur = episode{};
   x.cur.start_ms = start_ms;
+  x.cur.flags = flags;
   x.rejected_at_open = L.rejected_total;
   // The fix before: where the subject was last seen.
   if (L.has_fix) add_evidence(x.cur, L.last_fix, L.last_fix.accuracy_m);
@@ -223,10 +239,39 @@ void monitor_impl::device_event_rule(subject& s, const hrec& r) {
     case device_event_type::charging_end: L.charging = 0; break;
     case device_event_type::rf_in_range: L.rf_in_range = 1; break;
     case device_event_type::rf_out_of_range: L.rf_in_range = 0; break;
-    case device_event_type::no_gps: open_if_clear(aux_no_gps); break;
-    case device_event_type::gps_ok: aux_close(s, aux_no_gps, alert_rule::no_gps, t, t); break;
-    case device_event_type::device_offline: open_if_clear(aux_offline); break;
-    case device_event_type::device_online: aux_close(s, aux_offline, alert_rule::device_offline, t, t); break;
+    // One silence, one episode (docs/engine.md "Device episodes"): a no_gps
+    // report is remembered (candidate) and becomes an episode only when
+    // fixes of other sources show that monitoring goes on, degraded; if
+    // nothing comes, the silence is the unmonitored episode's, which names
+    // the report. device_offline says the silence has begun: it opens the
+    // unmonitored episode at once, from the last fix.
+    case device_event_type::no_gps:
+      if (aux_is(s, aux_unmonitored, phase::open)) L.aux[aux_unmonitored].cur.flags |= ep_cause_no_gps;
+      if (aux_is(s, aux_no_gps, phase::clear)) {
+        aux_state& x = aux_at(s, aux_no_gps);
+        x.ph = phase::candidate;
+        x.run_start_ms = t;
+      }
+      break;
+    case device_event_type::gps_ok:
+      if (aux_is(s, aux_no_gps, phase::candidate)) L.aux[aux_no_gps].ph = phase::clear;
+      aux_close(s, aux_no_gps, alert_rule::no_gps, t, t);
+      break;
+    case device_event_type::device_offline:
+      if (aux_is(s, aux_unmonitored, phase::open)) {
+        L.aux[aux_unmonitored].cur.flags |= ep_cause_offline;
+      } else if (!was_explained) {
+        const std::int64_t start = L.has_fix ? std::min(L.last_fix_ms, t) : t;
+        const std::uint8_t f = static_cast<std::uint8_t>(ep_cause_offline | no_gps_into_silence(s, start, t));
+        aux_open(s, aux_unmonitored, alert_rule::unmonitored, start, t, t, f);
+        L.aux[aux_unmonitored].run_count = 0;  // the next milestone that re-evaluates it: 1 h
+      }
+      break;
+    case device_event_type::device_online:
+      // Closes an episode restored from a checkpoint of an older build; the
+      // silence itself lasts until the next fix.
+      aux_close(s, aux_offline, alert_rule::device_offline, t, t);
+      break;
   }
   const bool explained = cfg.unmonitored.rf_charging_explains && L.rf_in_range && L.charging;
   if (was_explained && !explained) L.unexplained_ms = t;
@@ -267,29 +312,79 @@ void monitor_impl::check_gap(subject& s, std::int64_t now_ms) {
   }
   if (L.explained) return;
   const std::int64_t from = std::max(L.last_fix_ms, L.unexplained_ms);
-  if (now_ms - from > ms_of(cfg.unmonitored.gap)) {
-    std::uint8_t level = 0;
-    const std::int64_t at = gap_milestone(from, now_ms, level);
-    aux_open(s, aux_unmonitored, alert_rule::unmonitored, from, now_ms, at);
-    L.aux[aux_unmonitored].run_count = level;  // the milestone the content was evaluated at
+  const std::int64_t start = unexplained_start(s, from, now_ms, ms_of(cfg.unmonitored.gap));
+  if (start == never_ms) return;
+  std::uint8_t level = 0;
+  const std::int64_t at = gap_milestone(start, now_ms, level);
+  const std::uint8_t cause = no_gps_into_silence(s, start, now_ms);
+  aux_open(s, aux_unmonitored, alert_rule::unmonitored, start, now_ms, at, cause);
+  L.aux[aux_unmonitored].run_count = level;  // the milestone the content was evaluated at
+}
+
+// The start of the first stretch of the silence [from, now) that no
+// scheduled absence covers and that lasts longer than the gap, or never_ms.
+// A stretch cut short by an absence beginning still counts when it had
+// already lasted the gap (the subject was unmonitored before leaving for
+// the appointment); after an absence the stretch starts at its end, so the
+// subject has the same gap to report again as after any explained silence
+// (the RF-and-charging rule: unexplained from charging_end, opened a gap
+// later). Depends only on from, now and the schedules, never on how often
+// it is asked, so replays and watermark cadence agree.
+std::int64_t monitor_impl::unexplained_start(const subject& s, std::int64_t from_ms, std::int64_t now_ms,
+                                             std::int64_t gap_ms) const noexcept {
+  if (now_ms - from_ms <= gap_ms) return never_ms;
+  if (s.absence == UINT32_MAX) return from_ms;
+  const std::vector<schedule>& v = absences[s.absence];
+  auto absent = [&](std::int64_t t) {
+    for (const schedule& a : v)
+      if (a.is_active(from_epoch_ms(t))) return true;
+    return false;
+  };
+  auto next_change = [&](std::int64_t t) {
+    std::int64_t n = never_ms;
+    for (const schedule& a : v)
+      if (const auto x = a.next_transition(from_epoch_ms(t))) n = std::min(n, to_epoch_ms(*x));
+    return n;
+  };
+  std::int64_t u = from_ms;
+  while (u < now_ms) {
+    const std::int64_t n = next_change(u);
+    if (absent(u)) {
+      u = n;  // an end, or another absence's start (still covered: loop)
+      continue;
+    }
+    if (std::min(n, now_ms) - u > gap_ms) return u;
+    u = n;
   }
+  return never_ms;
 }
 
 void monitor_impl::fix_seen(subject& s, const hrec& r) {
   subject_live& L = s.live;
   if (s.victim_device) return;
   check_gap(s, r.t_ms);
+  bool silence_ended = false;
   if (aux_is(s, aux_unmonitored, phase::open)) {
     add_evidence(L.aux[aux_unmonitored].cur, r, r.accuracy_m);
     aux_close(s, aux_unmonitored, alert_rule::unmonitored, r.t_ms, r.t_ms);
+    silence_ended = true;
+  }
+  // A fix means the device is on; a GPS fix means GPS works, whatever
+  // clearing event may have been lost.
+  aux_close(s, aux_offline, alert_rule::device_offline, r.t_ms, r.t_ms);
+  if (r.code == static_cast<std::uint8_t>(fix_source::gps)) {
+    if (aux_is(s, aux_no_gps, phase::candidate)) L.aux[aux_no_gps].ph = phase::clear;
+    aux_close(s, aux_no_gps, alert_rule::no_gps, r.t_ms, r.t_ms);
+  } else if (aux_is(s, aux_no_gps, phase::candidate)) {
+    // Monitoring goes on without GPS: the no_gps episode, from the report
+    // or, when a silence covered the report, from the end of the silence
+    // (which the unmonitored episode already stands for).
+    const std::int64_t start = silence_ended ? r.t_ms : L.aux[aux_no_gps].run_start_ms;
+    aux_open(s, aux_no_gps, alert_rule::no_gps, start, r.t_ms, r.t_ms);
   }
   L.last_fix_ms = r.t_ms;
   L.last_fix = r;
   L.has_fix = 1;
-  // A fix means the device is on; a GPS fix means GPS works, whatever
-  // clearing event may have been lost.
-  aux_close(s, aux_offline, alert_rule::device_offline, r.t_ms, r.t_ms);
-  if (r.code == static_cast<std::uint8_t>(fix_source::gps)) aux_close(s, aux_no_gps, alert_rule::no_gps, r.t_ms, r.t_ms);
 }
 
 void monitor_impl::silent_approach(const subject& s, episode& e, std::int64_t now_ms) const {
@@ -320,7 +415,7 @@ void monitor_impl::silent_approach(const subject& s, episode& e, std::int64_t no
     auto it = std::upper_bound(h.begin(), h.end(), now_ms, [](std::int64_t t, const hrec& r) { return t < r.t_ms; });
     while (it != h.begin()) {
       --it;
-      if (it->kind != 0) continue;
+      if (!victim_usable(*it)) continue;
       const xy v = cfg.frame.forward(lat_lon::from_degrees(it->lat_deg(), it->lon_deg()).value());
       if (distance_m(p, v) - lk.alert_m <= radius) note(static_cast<std::uint16_t>(0x8000u | j));
       break;
@@ -333,7 +428,10 @@ void monitor_impl::silent_approach(const subject& s, episode& e, std::int64_t no
 
 void monitor_impl::aux_accepted_fix(subject& s, const hrec& r, xy p, double acc_m, bool weak) {
   subject_live& L = s.live;
-  if (s.victim_device) return;
+  if (s.victim_device) {
+    victim_accepted(s, r, acc_m);
+    return;
+  }
   for (std::uint32_t a = aux_tamper; a <= aux_offline; ++a)
     if (aux_is(s, a, phase::open)) {
       add_evidence(L.aux[a].cur, r, acc_m);
@@ -351,6 +449,50 @@ void monitor_impl::aux_accepted_fix(subject& s, const hrec& r, xy p, double acc_
   for (std::uint32_t j = 0; j < s.links.size(); ++j) {
     if (L.link_st[j].n_pending == max_pending_samples) decide_links(s, L.link_st[j].pend(0).t_ms, false);
     L.link_st[j].push_pending(smp);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Victim devices: what their motion filter decided (victim_usable).
+
+void monitor_impl::victim_accepted(subject& victim, const hrec& r, double acc_m) {
+  std::vector<hrec>& h = victim.history;
+  // Usually the newest record or next to it (a held fix): look back first.
+  auto it = h.end();
+  for (int steps = 0; it != h.begin() && !(*(it - 1) < r); --it)
+    if (++steps == 8) {
+      it = std::lower_bound(h.begin(), it, r);
+      break;
+    }
+  if (it == h.end() || !same_record(*it, r)) return;
+  const std::uint8_t code = victim_accuracy_code(r.accuracy_m, acc_m);
+  if (it->pad1 == code) return;
+  it->pad1 = code;
+  victim_fix_changed(victim, static_cast<std::size_t>(it - h.begin()));
+}
+
+void monitor_impl::victim_fix_changed(const subject& victim, std::size_t at) {
+  // A victim fix became a position, stopped being one or changed its
+  // accuracy after linked subjects may have decided samples with what was
+  // known before: re-decide them from the earliest sample that could take
+  // it as the fix after it (after the previous position, at most
+  // stale_after before it); the replay runs to the end, which covers the
+  // samples that took it as the fix before, or as the last known position.
+  const std::vector<hrec>& h = victim.history;
+  const hrec& r = h[at];
+  const std::int64_t earliest = r.t_ms - ms_of(cfg.proximity.stale_after);
+  std::int64_t prev_t = dawn_ms;
+  for (std::size_t i = at; i > 0 && h[i - 1].t_ms >= earliest; --i)
+    if (victim_usable(h[i - 1])) {
+      prev_t = h[i - 1].t_ms;
+      break;
+    }
+  const std::int64_t affected = std::max(prev_t + 1, earliest);
+  for (const std::uint32_t li : victim.victim_of) {
+    const std::uint32_t oi = link_subject[li];
+    if (oi == UINT32_MAX || affected > link_decided[li]) continue;
+    subject& o = subjects[oi];
+    if (affected <= o.live.link_st[link_slot[li]].decided_ms) o.dirty_from = std::min(o.dirty_from, affected);
   }
 }
 
@@ -386,7 +528,7 @@ void monitor_impl::decide_links(subject& s, std::int64_t upto_ms, bool all) {
       // position interpolated between its samples around them.
       while (vh && vpos < vh->size() && (*vh)[vpos].t_ms < limit) {
         const hrec& v = (*vh)[vpos++];
-        if (v.kind != 0) continue;
+        if (!victim_usable(v)) continue;
         const std::int64_t tv = v.t_ms;
         const link_sample* a = ls.has_prev && tv - ls.prev.t_ms <= stale ? &ls.prev : nullptr;
         const link_sample* b = ls.n_pending > 0 && ls.pend(0).t_ms - tv <= stale ? &ls.pend(0) : nullptr;
@@ -424,7 +566,7 @@ void monitor_impl::link_sample_at(subject& s, std::uint32_t j, std::int64_t t, x
     auto it = h.begin() + static_cast<std::ptrdiff_t>(bound_at(h, t, vhint));
     const hrec* next = nullptr;
     for (auto n = it; n != h.end(); ++n)
-      if (n->kind == 0) {
+      if (victim_usable(*n)) {
         next = &*n;
         break;
       }
@@ -434,7 +576,7 @@ void monitor_impl::link_sample_at(subject& s, std::uint32_t j, std::int64_t t, x
     } else {
       for (auto q = it; q != h.begin();) {
         --q;
-        if (q->kind == 0) {
+        if (victim_usable(*q)) {
           prev = &*q;
           break;
         }
@@ -454,15 +596,15 @@ void monitor_impl::link_sample_at(subject& s, std::uint32_t j, std::int64_t t, x
       const xy A = proj(*prev), B = proj(*next);
       const double f = static_cast<double>(t - prev->t_ms) / static_cast<double>(next->t_ms - prev->t_ms);
       vp = {true, false, {A.x_m + f * (B.x_m - A.x_m), A.y_m + f * (B.y_m - A.y_m)},
-            std::max<double>(prev->accuracy_m, next->accuracy_m), std::min(t - prev->t_ms, next->t_ms - t),
+            std::max(victim_accuracy_m(*prev), victim_accuracy_m(*next)), std::min(t - prev->t_ms, next->t_ms - t),
             t - prev->t_ms <= next->t_ms - t ? *prev : *next};
     } else if (pa || nb) {
       const hrec& r = pa ? *prev : *next;
-      vp = {true, false, proj(r), r.accuracy_m, pa ? t - prev->t_ms : next->t_ms - t, r};
+      vp = {true, false, proj(r), victim_accuracy_m(r), pa ? t - prev->t_ms : next->t_ms - t, r};
     } else if (prev && t - prev->t_ms <= ms_of(cfg.proximity.max_age)) {
       // Stale: the last known position, said to be so — never a guess of
       // where the victim went.
-      vp = {true, true, proj(*prev), prev->accuracy_m, t - prev->t_ms, *prev};
+      vp = {true, true, proj(*prev), victim_accuracy_m(*prev), t - prev->t_ms, *prev};
     }
   }
   if (!vp.known) return;
@@ -695,6 +837,13 @@ void monitor_impl::aux_publish_fields(const subject& s, std::uint32_t a, const e
     append_num(x, e.reach_m < 0 ? 0.0 : e.reach_m, 0);
     x += ",\"silent_approach\":";
     x += (e.flags & ep_silent_approach) ? "true" : "false";
+    if (e.flags & (ep_cause_offline | ep_cause_no_gps)) {
+      x += ",\"device_reported\":[";
+      if (e.flags & ep_cause_offline) x += "\"device_offline\"";
+      if ((e.flags & ep_cause_offline) && (e.flags & ep_cause_no_gps)) x += ',';
+      if (e.flags & ep_cause_no_gps) x += "\"no_gps\"";
+      x += ']';
+    }
     x += ",\"reached\":[";
     for (std::size_t i = 0; i < e.n_reach; ++i) {
       if (i) x += ',';

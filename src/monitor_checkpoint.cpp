@@ -12,6 +12,7 @@
 #include "monitor_internal.hpp"
 
 #include <warden/detail/atomic_file.hpp>
+#include <warden/detail/checksum.hpp>
 
 #include <cerrno>
 #include <cmath>
@@ -30,14 +31,17 @@ namespace {
 constexpr char magic[8] = {'W', 'R', 'D', 'N', 'C', 'K', 'P', 'T'};
 // 2: issue-6 state (device, unmonitored, proximity links; episode fields).
 // 3: 20-byte evidence fixes; link_state pending ring and active flag.
-constexpr std::uint32_t checkpoint_version = 3;
+// 4: history records carry what the victim device's motion filter decided
+//    (hrec::pad1, victim_usable): a version-3 history would have no victim
+//    positions at all.
+constexpr std::uint32_t checkpoint_version = 4;
 
 // What the engine assumes of a record it merged (push_fix and push_event
 // validate on the way in): a restored record must satisfy the same, or
 // process() would meet a position lat_lon refuses. `merged` is false for the
 // live state's held/last records, which are zero until a fix is seen.
 bool record_ok(const hrec& h, double max_accuracy_m, bool merged) noexcept {
-  if (h.kind > 1) return false;
+  if (h.kind > 1 || h.pad0 > 1) return false;
   if (merged && (h.t_ms < to_epoch_ms(min_instant()) || h.t_ms >= to_epoch_ms(max_instant()))) return false;
   if (h.kind == 1) return h.code < device_event_type_count;
   if (h.lat_e7 < -900'000'000 || h.lat_e7 > 900'000'000 || h.lon_e7 < -1'800'000'000 || h.lon_e7 > 1'800'000'000)
@@ -48,14 +52,8 @@ bool record_ok(const hrec& h, double max_accuracy_m, bool merged) noexcept {
   return !merged || acc > 0;
 }
 
-std::uint64_t fnv1a(std::string_view s) noexcept {
-  std::uint64_t h = 14695981039346656037ull;
-  for (const char c : s) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ull;
-  }
-  return h;
-}
+// The payload checksum; shared with the fuzz target that frames payloads.
+std::uint64_t fnv1a(std::string_view s) noexcept { return fnv1a64(s); }
 
 struct writer {
   std::string out;
@@ -407,8 +405,12 @@ result<void> monitor_impl::deserialize(std::string_view bytes, std::string* app_
       link_decided[s.links[j]] = d;
     }
   std::fill(link_victim_fix_ms.begin(), link_victim_fix_ms.end(), dawn_ms);
-  for (const subject& s : subjects)
-    for (const std::uint32_t li : s.victim_of) link_victim_fix_ms[li] = s.max_fix_ms;
+  for (const subject& s : subjects) {
+    // As push_fix sets it: not past a fix the victim's filter still holds.
+    const std::int64_t known =
+        s.live.filter.holding() ? std::min(s.max_fix_ms, s.live.has_last ? s.live.last.t_ms : dawn_ms) : s.max_fix_ms;
+    for (const std::uint32_t li : s.victim_of) link_victim_fix_ms[li] = known;
+  }
   if (app_data) *app_data = std::move(app);
   return {};
 }

@@ -45,6 +45,71 @@ void read_overrides(json::value o, rule_overrides& r, std::string_view where) {
   }
 }
 
+std::string text_of(json::value v, const std::string& what) {
+  if (!v.is_string()) throw cfg_error{what + " must be a string"};
+  return std::string(v.as_string());
+}
+std::vector<std::string> texts_of(json::value v, const std::string& what) {
+  if (!v.is_array()) throw cfg_error{what + " must be an array of strings"};
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < v.size(); ++i) out.push_back(text_of(v[i], what + "[" + std::to_string(i) + "]"));
+  return out;
+}
+
+// A scheduled absence: the members of a zone's `schedule` (FORMATS.md),
+// checked here as the zones reader checks them (unknown members refused: a
+// misspelt "until" would make an appointment last for ever) and compiled
+// once, so that a bad day, time, date or time zone is reported with the
+// configuration, not when the engine starts.
+schedule_spec read_absence(json::value v, const std::string& where) {
+  if (!v.is_object()) throw cfg_error{where + " must be an object (a schedule)"};
+  schedule_spec s;
+  bool have_windows = false;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const std::string_view k = v.key_at(i);
+    const json::value m = v.value_at(i);
+    const std::string what = where + "." + std::string(k);
+    if (k == "tz") s.tz = text_of(m, what);
+    else if (k == "except") s.except = texts_of(m, what);
+    else if (k == "from") s.from = text_of(m, what);
+    else if (k == "until") s.until = text_of(m, what);
+    else if (k == "windows") {
+      if (!m.is_array()) throw cfg_error{what + " must be an array"};
+      have_windows = true;
+      for (std::size_t j = 0; j < m.size(); ++j) {
+        const json::value w = m[j];
+        const std::string at = what + "[" + std::to_string(j) + "]";
+        if (!w.is_object()) throw cfg_error{at + " must be an object"};
+        schedule_spec::window win;
+        bool have_days = false, have_start = false, have_end = false;
+        for (std::size_t n = 0; n < w.size(); ++n) {
+          const std::string_view wk = w.key_at(n);
+          const std::string ww = at + "." + std::string(wk);
+          if (wk == "days") {
+            win.days = texts_of(w.value_at(n), ww);
+            have_days = true;
+          } else if (wk == "start") {
+            win.start = text_of(w.value_at(n), ww);
+            have_start = true;
+          } else if (wk == "end") {
+            win.end = text_of(w.value_at(n), ww);
+            have_end = true;
+          } else {
+            throw cfg_error{"unknown key " + ww};
+          }
+        }
+        if (!have_days || !have_start || !have_end) throw cfg_error{at + " needs days, start and end"};
+        s.windows.push_back(std::move(win));
+      }
+    } else {
+      throw cfg_error{"unknown key " + what};
+    }
+  }
+  if (!have_windows) throw cfg_error{where + " needs a windows array"};
+  if (auto c = schedule::compile(s); !c) throw cfg_error{where + ": " + std::string(to_string(c.code())) + ": " + c.err().message};
+  return s;
+}
+
 risk_level parse_risk(json::value v, std::string_view what) {
   const std::string_view s = v.as_string();
   if (v.is_string() && s == "low") return risk_level::low;
@@ -64,6 +129,7 @@ void read_config(json::value root, monitor_config& c) {
     else if (k == "max_accuracy_m") c.max_accuracy_m = number(v, what, 1, 100000);
     else if (k == "snapshot_interval_s") c.snapshot_interval = std::max(std::chrono::milliseconds{1000}, seconds(v, what));
     else if (k == "max_evidence_fixes") c.max_evidence_fixes = static_cast<std::size_t>(number(v, what, 3, 16));
+    else if (k == "max_subjects") c.max_subjects = static_cast<std::size_t>(number(v, what, 0, 1e9));
     else if (k == "motion") {
       if (!v.is_object()) throw cfg_error{"motion must be an object"};
       for (std::size_t j = 0; j < v.size(); ++j) {
@@ -128,6 +194,13 @@ void read_config(json::value root, monitor_config& c) {
           const std::string sw = "subjects." + sid + "." + std::string(sk);
           if (sk == "risk") so.risk = parse_risk(sv.value_at(m), sw);
           else if (sk == "rules") read_overrides(sv.value_at(m), so.rules, sw);
+          else if (sk == "absences") {
+            const json::value av = sv.value_at(m);
+            if (!av.is_array()) throw cfg_error{sw + " must be an array of schedules"};
+            so.absences.clear();
+            for (std::size_t n = 0; n < av.size(); ++n)
+              so.absences.push_back(read_absence(av[n], sw + "[" + std::to_string(n) + "]"));
+          }
           else if (sk == "zones") {
             const json::value zv = sv.value_at(m);
             if (!zv.is_object()) throw cfg_error{sw + " must be an object keyed by zone_id"};

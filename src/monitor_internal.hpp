@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -177,6 +178,23 @@ inline bool operator<(const hrec& a, const hrec& b) noexcept {
 }
 inline bool same_record(const hrec& a, const hrec& b) noexcept { return !(a < b) && !(b < a); }
 
+// Victim devices' fixes go through the motion filter like anyone's before
+// they are victim positions. pad0 is the rejection mark (monitor_impl::mark);
+// pad1 is 0 while the filter has not accepted the fix (held, or merged late
+// and not replayed yet), else 1 + how far the effective accuracy exceeds the
+// claimed radius, in 1/16 doublings rounded up (so never below the filter's
+// figure). A victim fix is a position only when accepted and not rejected.
+inline bool victim_usable(const hrec& r) noexcept { return r.kind == 0 && r.pad0 == 0 && r.pad1 != 0; }
+inline double victim_accuracy_m(const hrec& r) noexcept {
+  const double a = static_cast<double>(r.accuracy_m);
+  return r.pad1 <= 1 ? a : a * std::exp2(static_cast<double>(r.pad1 - 1) / 16.0);
+}
+inline std::uint8_t victim_accuracy_code(double claimed_m, double effective_m) noexcept {
+  if (!(effective_m > claimed_m) || !(claimed_m > 0)) return 1;
+  const double steps = std::ceil(16.0 * std::log2(effective_m / claimed_m) - 1e-9);
+  return static_cast<std::uint8_t>(1 + std::clamp(steps, 0.0, 254.0));
+}
+
 // 20 bytes, 4-aligned: the time is split so that the 16 evidence fixes of
 // each episode (two per rule slot) do not pay 4 bytes of padding apiece,
 // which keeps the live state per subject under 4 KiB.
@@ -247,6 +265,8 @@ static_assert(sizeof(episode) == 432);  // no implicit padding (checkpoints copy
 enum episode_flag : std::uint8_t {
   ep_victim_stale = 1,     // a deciding victim position was stale
   ep_silent_approach = 2,  // the reachable area touched a target
+  ep_cause_offline = 4,    // unmonitored: the device reported device_offline during the silence
+  ep_cause_no_gps = 8,     // unmonitored: the device reported no_gps during the silence
 };
 
 enum class phase : std::uint8_t { clear = 0, candidate = 1, open = 2 };
@@ -403,6 +423,7 @@ struct subject {
   boost::container::small_vector<std::uint32_t, 1> links;      // monitor_impl::links index per link of this subject
   boost::container::small_vector<std::uint32_t, 1> victim_of;  // victim devices: the links naming this device
   std::uint32_t victim_device = 0;    // 1: a victim device (no rules of its own)
+  std::uint32_t absence = UINT32_MAX; // monitor_impl::absences index (scheduled absences), or none
 };
 
 struct prepared_zone {
@@ -476,6 +497,10 @@ class monitor_impl {
   std::vector<std::int64_t> link_victim_fix_ms;
   std::vector<std::string> ordered_subjects;  // sorted ids with an order (zones naming them, links, config)
   std::string json_proximity, json_unmonitored, json_device;
+  // Scheduled absences (subject_orders::absences), compiled once; a subject
+  // with some holds its index in subject::absence.
+  std::vector<std::vector<schedule>> absences;
+  std::map<std::string, std::uint32_t, std::less<>> absence_index;
   std::unordered_map<std::string, std::uint32_t, transparent_hash, std::equal_to<>> index;
   // Open-addressing table over `subjects` for the hot path (slot = index + 1).
   std::vector<std::uint32_t> table;
@@ -517,7 +542,27 @@ class monitor_impl {
   result<void> init(std::vector<zone> zs);
   subject& subject_for(std::string_view id);
   errc push_fix(const fix& f);
+  // push_fix once the subject is known (index into subjects).
+  errc push_fix_to(const fix& f, std::uint32_t k);
+  // False when a record of `id` is to be set aside as subject_limit: a new
+  // id beyond cfg.max_subjects without an order (ids with an order and
+  // victim devices are bounded by the configuration, and never refused).
+  bool admit_subject(std::string_view id) const noexcept {
+    if (cfg.max_subjects == 0 || subjects.size() < cfg.max_subjects || find_subject(id) != UINT32_MAX) return true;
+    return std::binary_search(ordered_subjects.begin(), ordered_subjects.end(), id) ||
+           std::binary_search(victim_ids.begin(), victim_ids.end(), id);
+  }
+  std::size_t push_batch(std::span<const fix> fs, std::span<errc> out);
   errc push_event(const device_event& e);
+  // Software prefetch of the subject's hot lines (struct, then the heap
+  // blocks its struct points to): hides the memory latency of the next
+  // subjects while the current one is processed.
+  void prefetch_subject(std::uint32_t k) const noexcept;
+  void prefetch_subject_heap(std::uint32_t k) const noexcept;
+  // push_batch scratch, kept between batches (first/last fix per subject
+  // index, UINT32_MAX when the subject has none in the current batch).
+  std::vector<std::uint32_t> batch_first, batch_last, batch_next, batch_subject, batch_order;
+  std::vector<std::size_t> batch_hash;
   void advance(std::int64_t w);
   void flush();
 
@@ -563,8 +608,11 @@ class monitor_impl {
   void fix_seen(subject& s, const hrec& r);
   void aux_accepted_fix(subject& s, const hrec& r, xy p, double acc_m, bool weak);
   void check_gap(subject& s, std::int64_t now_ms);
+  std::uint8_t no_gps_into_silence(subject& s, std::int64_t silence_start_ms, std::int64_t now_ms);
+  std::int64_t unexplained_start(const subject& s, std::int64_t from_ms, std::int64_t now_ms,
+                                 std::int64_t gap_ms) const noexcept;
   void aux_open(subject& s, std::uint32_t a, alert_rule rule, std::int64_t start_ms, std::int64_t now_ms,
-                std::int64_t eval_ms);
+                std::int64_t eval_ms, std::uint8_t flags = 0);
   std::int64_t gap_milestone(std::int64_t start_ms, std::int64_t now_ms, std::uint8_t& level) const noexcept;
   void aux_close(subject& s, std::uint32_t a, alert_rule rule, std::int64_t end_ms, std::int64_t now_ms);
   std::uint8_t aux_priority(const subject& s, std::uint32_t a, const episode& e, std::int64_t now_ms) const noexcept;
@@ -573,6 +621,8 @@ class monitor_impl {
   void link_sample_at(subject& s, std::uint32_t j, std::int64_t t, xy o, double o_acc, bool o_weak,
                       const link_sample* ofix, std::size_t vhint = SIZE_MAX);
   void victim_fix_merged(const subject& victim, const hrec& r);
+  void victim_fix_changed(const subject& victim, std::size_t at);  // at: index in its history
+  void victim_accepted(subject& victim, const hrec& r, double acc_m);
   std::int64_t link_horizon(const subject& s, std::int64_t now_ms) const noexcept;
   alert_rule aux_rule(std::uint32_t a) const noexcept;
   void aux_publish_fields(const subject& s, std::uint32_t a, const episode& e, alert_event& out) const;

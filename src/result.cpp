@@ -66,6 +66,7 @@ std::string_view to_string(errc code) noexcept {
     case errc::limit_exceeded: return "limit_exceeded";
     case errc::unknown_subject: return "unknown_subject";
     case errc::unknown_zone: return "unknown_zone";
+    case errc::subject_limit: return "subject_limit";
   }
   return "unknown_error";
 }

@@ -163,9 +163,15 @@ health_scenario make_health_scenario() {
   auto at_h = [&](double h) { return t18 + milliseconds{static_cast<std::int64_t>(h * 3'600'000)}; };
   std::vector<std::pair<std::int64_t, rec>> recs;
   for (const stored_fix& f : small_tracks(11, 3, 4.5)) {
-    if (f.subject_id == "S2" && f.time >= at_h(1.5) && f.time < at_h(2.2)) continue;  // a 40-minute gap
+    // S2 loses GPS at 1.5 h: cell fixes for 15 minutes (a no_gps episode),
+    // then silence until 2.2 h (the unmonitored episode takes over).
+    if (f.subject_id == "S2" && f.time >= at_h(1.75) && f.time < at_h(2.2)) continue;
     rec r;
     r.f = f;
+    if (f.subject_id == "S2" && f.time >= at_h(1.5) && f.time < at_h(1.75)) {
+      r.f.source = fix_source::lbs;
+      r.f.accuracy_m = 400;
+    }
     recs.push_back({to_epoch_ms(f.time), r});
     if (f.subject_id == "S0") {
       // The victim's device 30 s later: 250 m away in the second and fourth
@@ -182,7 +188,8 @@ health_scenario make_health_scenario() {
       {1.0, device_event_type::strap_tamper},   {1.3, device_event_type::strap_ok},
       {2.0, device_event_type::battery_low},    {3.0, device_event_type::battery_critical},
       {3.5, device_event_type::charging_start}, {1.5, device_event_type::no_gps},
-      {2.2, device_event_type::gps_ok}};
+      {2.2, device_event_type::gps_ok},         {0.5, device_event_type::device_offline},
+      {0.6, device_event_type::device_online}};
   for (const auto& [h, type] : evs) {
     rec r;
     r.is_fix = false;
@@ -262,4 +269,28 @@ TEST_CASE("restore at every record boundary with proximity, device and unmonitor
   other[0].alert_m = 400;
   auto c = monitor::create(s.zones, other, {});
   CHECK(c->restore_bytes(a->checkpoint_bytes()).code() == errc::bad_checkpoint);
+}
+
+TEST_CASE("scheduled absences are part of the checkpoint's configuration fingerprint", "[monitor][checkpoint][absence]") {
+  auto cfg_with = [](const char* end) {
+    monitor_config c;
+    schedule_spec a;
+    a.windows = {{{"mon"}, "09:00", end}};
+    c.subjects["S1"].absences = {a};
+    return c;
+  };
+  auto a = monitor::create(small_world(2), {}, cfg_with("11:00"));
+  REQUIRE(a);
+  for (const stored_fix& f : small_tracks(3, 2, 1.0)) (void)a->push(f.view());
+  const std::string bytes = a->checkpoint_bytes("x");
+  auto same = monitor::create(small_world(2), {}, cfg_with("11:00"));
+  CHECK(same->restore_bytes(bytes));
+  auto other = monitor::create(small_world(2), {}, cfg_with("12:00"));
+  CHECK(other->restore_bytes(bytes).code() == errc::bad_checkpoint);
+  auto none = monitor::create(small_world(2), {}, {});
+  CHECK(none->restore_bytes(bytes).code() == errc::bad_checkpoint);
+  // Without absences the fingerprint is what it was: a monitor without them
+  // restores a checkpoint of another without them.
+  auto b = monitor::create(small_world(2), {}, {});
+  CHECK(none->restore_bytes(b->checkpoint_bytes()));
 }

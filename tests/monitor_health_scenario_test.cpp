@@ -199,6 +199,7 @@ TEST_CASE("scenario: proximity, unmonitored, tamper and battery against the grou
       std::cout << " (" << y.explained << " truth gaps explained by RF + charging for all but 15 min, " << y.at_start
                 << " before a first fix)";
     std::cout << "\n";
+    if (!y.unmatched.str().empty()) std::cout << "    not in the truth:\n" << y.unmatched.str();
     INFO(type << " missed:\n" << y.missed.str() << "unmatched:\n" << y.unmatched.str());
     CHECK(y.found == y.due);
   }

@@ -306,3 +306,61 @@ TEST_CASE("curfew tracker agrees with evaluate_curfew", "[monitor][curfew]") {
     }
   }
 }
+
+TEST_CASE("max_subjects: records of new subjects beyond the limit are set aside and counted, never a crash",
+          "[monitor][limits]") {
+  // S_ORD has an order (a zone names it) and V1 is a victim device: both are
+  // taken beyond the limit. Limit 3: S0, S1, S2 get in, S3..S9 do not.
+  std::vector<zone> zs = {circle_zone("H", zone_kind::curfew_home, at(0, 0), 50, {"S_ORD"})};
+  victim_link l;
+  l.subject_id = "S0";
+  l.victim_id = "V1";
+  monitor_config cfg;
+  cfg.max_subjects = 3;
+  auto m = monitor::create(zs, {l}, cfg);
+  REQUIRE(m);
+  recording_sink sink;
+  m->set_sink(&sink);
+  std::size_t refused = 0;
+  for (int minute = 0; minute < 5; ++minute)
+    for (int i = 0; i < 10; ++i) {
+      const std::string id = "S" + std::to_string(i);
+      const errc e = m->push(make_fix(id, ts(minute * 60.0), at(100.0 * i, 0)).view());
+      CHECK(e == (i < 3 ? errc::ok : errc::subject_limit));
+      refused += e == errc::subject_limit;
+    }
+  // The batch path refuses the same way.
+  std::vector<stored_fix> batch = {make_fix("S7", ts(400), at(0, 0)), make_fix("S1", ts(400), at(100, 0)),
+                                   make_fix("S_ORD", ts(400), at(0, 0)), make_fix("V1", ts(400), at(0, 0))};
+  std::vector<fix> views;
+  for (const auto& f : batch) views.push_back(f.view());
+  std::vector<errc> out(views.size());
+  CHECK(m->push_batch(views, out) == 3);
+  CHECK(out[0] == errc::subject_limit);
+  CHECK(out[1] == errc::ok);
+  CHECK(out[2] == errc::ok);  // an order: always taken
+  CHECK(out[3] == errc::ok);  // a victim device: always taken
+  ++refused;
+  stored_device_event d;
+  d.subject_id = "S9";
+  d.time = ts(420);
+  d.type = device_event_type::strap_tamper;
+  CHECK(m->push(d.view()) == errc::subject_limit);
+  ++refused;
+  CHECK(m->subject_count() == 5);
+  CHECK(m->counters().set_aside.at(errc::subject_limit) == refused);
+  CHECK(sink.aside[errc::subject_limit] == static_cast<int>(refused) - 1);  // fixes only
+  CHECK(m->subject_set_aside("S7").empty());  // no state for refused ids
+  CHECK(to_string(errc::subject_limit) == "subject_limit");
+  m->flush();
+  // 0 = unlimited; and the configuration file's key.
+  cfg.max_subjects = 0;
+  auto u = monitor::create({}, {}, cfg);
+  for (int i = 0; i < 50; ++i) CHECK(u->push(make_fix("X" + std::to_string(i), ts(0), at(0, 0)).view()) == errc::ok);
+  CHECK(u->subject_count() == 50);
+  const auto c = parse_monitor_config(R"({"max_subjects": 1000})");
+  REQUIRE(c);
+  CHECK(c->max_subjects == 1000);
+  CHECK(monitor_config{}.max_subjects == 2'000'000);
+  CHECK(!parse_monitor_config(R"({"max_subjects": -1})"));
+}

@@ -4,6 +4,7 @@
 // (GeographicLib geodesics), and independence from arrival order.
 #include <catch2/catch.hpp>
 
+#include "../src/monitor_internal.hpp"
 #include "monitor_support.hpp"
 
 #include <GeographicLib/Geodesic.hpp>
@@ -387,4 +388,92 @@ TEST_CASE("proximity: the final alert set does not depend on which device upload
     INFO("only in this order:\n" << only_got << "only in the reference:\n" << only_ref);
     REQUIRE(got == reference);
   }
+}
+
+TEST_CASE("proximity: victim fixes go through the motion filter; an impossible jump opens nothing", "[monitor][proximity][motion]") {
+  // Issue 5/9: the victim's device at home (0, 0), the subject standing 3 km
+  // east. Two multipath fixes of the victim's device 10 s apart put it 20 m
+  // from the subject, claiming 5 m (3 km in 10-20 s: impossible). Taken as
+  // received they are two consecutive samples within the alert radius, which
+  // is what confirm_fixes = 2 needs; through the filter they are rejected.
+  // Then the victim really walks to the subject (1.2 m/s): that alerts.
+  for (const bool walk : {false, true}) {
+    CAPTURE(walk);
+    prig r({vlink("S1", "V1")});
+    const double end_s = walk ? 7200 : 3600;
+    for (double t = 0; t < end_s; t += 60) {
+      r.fix("S1", t, at(3000, 0));
+      xy v = at(0, 0);
+      if (walk && t >= 3600) v = at(std::min(2950.0, 1.2 * (t + 30 - 3600)), 0);
+      r.fix("V1", t + 30, v);
+      if (t == 1200) {
+        r.fix("V1", t + 40, at(3000, 20), 5.0f);
+        r.fix("V1", t + 50, at(2990, -10), 5.0f);
+      }
+    }
+    r.m.flush();
+    CHECK(r.m.counters().motion_rejected == 2);
+    CHECK(r.m.subject_set_aside("V1").at(errc::impossible_jump) == 2);
+    const auto a = r.of(alert_type::proximity), w = r.of(alert_type::proximity_warning);
+    INFO(r.sink.jsonl);
+    if (!walk) {
+      CHECK(a.empty());
+      CHECK(w.empty());
+      continue;
+    }
+    REQUIRE(!a.empty());
+    CHECK(a[0].event == alert_event_kind::opened);
+    // The walk reaches 500 m (+ both radii, 16 m) of the subject at about
+    // 3600 + 2484/1.2 - 30 = 5640 s: the first alert sample after that.
+    CHECK(a[0].start >= ts(5600));
+    CHECK(a[0].start <= ts(5760));
+    for (const auto& e : a) CHECK(e.event != alert_event_kind::retracted);
+  }
+}
+
+TEST_CASE("proximity: a victim fix the filter holds is no position until it is accepted", "[monitor][proximity][motion]") {
+  // One fix of the victim's device 1.5 km off its track, 60 s after the last
+  // (25 m/s: possible for the hard gate, far outside the Kalman gate): held;
+  // the next fix, back on the track, shows it was a spike (rejected). The
+  // subject stands at the spike. Nothing may open, not even for a moment
+  // (no opened-then-retracted), whatever order the devices upload in.
+  for (const bool victim_late : {false, true}) {
+    CAPTURE(victim_late);
+    prig r({vlink("S1", "V1", 500, 1000)});
+    std::vector<std::pair<std::string, std::pair<double, xy>>> feed;
+    for (double t = 0; t < 3600; t += 60) {
+      feed.push_back({"S1", {t, at(1500, 0)}});
+      feed.push_back({"V1", {t + 30, t + 30 == 1230 ? at(1500, 10) : at(0, 0)}});
+    }
+    if (victim_late)  // the victim's device uploads its hour at the end
+      std::stable_partition(feed.begin(), feed.end(), [](const auto& f) { return f.first == "S1"; });
+    for (const auto& [id, tp] : feed) r.fix(id, tp.first, tp.second, id == "V1" && tp.first == 1230 ? 5.0f : 8.0f);
+    r.m.flush();
+    CHECK(r.m.subject_set_aside("V1").count(errc::impossible_jump) == 1);
+    INFO(r.sink.jsonl);
+    CHECK(r.of(alert_type::proximity).empty());
+    CHECK(r.of(alert_type::proximity_warning).empty());
+  }
+}
+
+TEST_CASE("proximity: a victim fix's effective accuracy is kept, rounded up, with the record", "[monitor][proximity][motion]") {
+  // hrec::pad1 holds 1 + the inflation in 1/16 doublings: never below what
+  // the filter said, at most one step (4.4 %) above it.
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> claimed(1.0, 2000.0), factor(1.0, 5000.0);
+  for (int i = 0; i < 20000; ++i) {
+    detail::hrec r;
+    r.accuracy_m = static_cast<float>(claimed(rng));
+    const double eff = i % 10 == 0 ? r.accuracy_m : r.accuracy_m * factor(rng);
+    CAPTURE(i, r.accuracy_m, eff);
+    r.pad1 = detail::victim_accuracy_code(r.accuracy_m, eff);
+    CHECK(detail::victim_usable(r));
+    CHECK(detail::victim_accuracy_m(r) >= eff * (1 - 1e-12));
+    CHECK(detail::victim_accuracy_m(r) <= eff * 1.0445);
+    r.pad0 = 1;  // rejected
+    CHECK(!detail::victim_usable(r));
+  }
+  detail::hrec held;
+  held.accuracy_m = 5;
+  CHECK(!detail::victim_usable(held));  // not accepted yet
 }

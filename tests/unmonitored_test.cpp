@@ -191,13 +191,23 @@ TEST_CASE("device events: deduplicated episodes with the fixes around them", "[m
   CHECK(*lo[1].end == ts(1210));
   CHECK(*cr[1].end == ts(1210));
   CHECK(cr[1].priority < lo[1].priority);
-  const auto ng = r.of(alert_rule::no_gps), off = r.of(alert_rule::device_offline);
-  REQUIRE(ng.size() == 2);
-  REQUIRE(off.size() == 2);
-  CHECK(*ng[1].end == ts(1320));  // the first GPS fix after it proves GPS works (before gps_ok at 1400)
-  CHECK(*off[1].end == ts(1560));
-  CHECK(off[1].type == alert_type::unmonitored);
-  CHECK(r.of(alert_rule::unmonitored).empty());
+  // One silence, one episode (engine.md "Device episodes"): no_gps at 1300
+  // followed by GPS fixes from 1320 is no episode at all (nothing was
+  // degraded: GPS was back before any other fix); device_offline at 1500
+  // is the unmonitored episode at once, from the last fix (1440) to the
+  // next fix (1620), naming the report — device_online at 1560 does not end
+  // a silence that only a fix ends. No device_offline episodes any more.
+  CHECK(r.of(alert_rule::no_gps).empty());
+  CHECK(r.of(alert_rule::device_offline).empty());
+  const auto u = r.of(alert_rule::unmonitored);
+  REQUIRE(u.size() == 2);
+  CHECK(u[0].event == alert_event_kind::opened);
+  CHECK(u[0].start == ts(1440));
+  CHECK(u[0].decided_at == ts(1500));  // not a gap later
+  CHECK(u[0].evidence_extra_json.find("\"device_reported\":[\"device_offline\"]") != std::string::npos);
+  CHECK(u[1].event == alert_event_kind::closed);
+  CHECK(*u[1].end == ts(1620));
+  CHECK(u[1].type == alert_type::unmonitored);
 }
 
 TEST_CASE("who is not being monitored now, and since when", "[monitor][unmonitored]") {
@@ -219,4 +229,279 @@ TEST_CASE("who is not being monitored now, and since when", "[monitor][unmonitor
   CHECK(*who[1].since == ts(540));
   // Measured against a 2-day gap, only the subject who never reported.
   CHECK(r.m.unmonitored_now(ts(90'000), std::chrono::hours{48}).size() == 1);
+}
+
+namespace {
+
+instant iso(const char* s) { return parse_instant(s).value(); }
+
+// Reports once a minute at p over [a, b).
+void stay_iso(urig& r, const std::string& id, xy p, instant a, instant b) {
+  for (instant t = a; t < b; t += std::chrono::minutes{1}) (void)r.m.push(make_fix(id, t, p).view());
+}
+
+monitor_config with_absences(const std::string& json) {
+  auto c = parse_monitor_config(json);
+  REQUIRE(c);
+  return *c;
+}
+
+}  // namespace
+
+TEST_CASE("scheduled absences: read from the configuration, checked like a zone's schedule", "[monitor][unmonitored][absence]") {
+  const auto c = parse_monitor_config(
+      R"({"subjects": {"S1": {"risk": "high", "absences": [
+           {"tz": "Europe/London", "windows": [{"days": ["mon"], "start": "09:00", "end": "11:00"}]},
+           {"windows": [{"days": ["sat"], "start": "22:00", "end": "06:00"}], "except": ["2026-12-26"], "until": "2027-01-31"}]}}})");
+  REQUIRE(c);
+  const auto& a = c->subjects.at("S1").absences;
+  REQUIRE(a.size() == 2);
+  CHECK(a[0].windows[0].start == "09:00");
+  CHECK(a[1].tz == "Europe/London");
+  CHECK(a[1].except == std::vector<std::string>{"2026-12-26"});
+  CHECK(a[1].until == "2027-01-31");
+  for (const char* bad : {
+           R"({"subjects": {"S1": {"absences": {"windows": []}}}})",                                         // not an array
+           R"({"subjects": {"S1": {"absences": [{"tz": "Mars/Olympus", "windows": [{"days": ["mon"], "start": "09:00", "end": "10:00"}]}]}}})",
+           R"({"subjects": {"S1": {"absences": [{"windows": [{"days": ["mon"], "start": "9am", "end": "10:00"}]}]}}})",
+           R"({"subjects": {"S1": {"absences": [{"windows": [{"days": ["mon"], "start": "09:00", "end": "10:00"}], "untill": "2027-01-01"}]}}})",
+           R"({"subjects": {"S1": {"absences": [{"windows": [{"days": ["mon"], "start": "09:00"}]}]}}})",
+           R"({"subjects": {"S1": {"absences": [{"tz": "Europe/London"}]}}})"}) {
+    CAPTURE(bad);
+    const auto r = parse_monitor_config(bad);
+    REQUIRE(!r);
+    CHECK(r.code() == errc::bad_property);
+  }
+}
+
+TEST_CASE("scheduled absences: a silence inside an appointment is explained, one that outlasts it is unmonitored from its end",
+          "[monitor][unmonitored][absence]") {
+  // Mondays 09:00-11:00 London (GMT on 23 March 2026: 09:00Z-11:00Z).
+  const monitor_config cfg = with_absences(
+      R"({"subjects": {"S1": {"absences": [{"tz": "Europe/London", "windows": [{"days": ["mon"], "start": "09:00", "end": "11:00"}]}]}}})");
+  SECTION("inside: nothing, and the query says explained") {
+    urig r({}, {}, cfg);
+    stay_iso(r, "S1", at(0, 0), iso("2026-03-23T08:00:00Z"), iso("2026-03-23T08:56:00Z"));  // last 08:55
+    r.m.advance(iso("2026-03-23T10:30:00Z"));
+    CHECK(r.of(alert_rule::unmonitored).empty());
+    const auto who = r.m.unmonitored_now(iso("2026-03-23T10:30:00Z"));
+    REQUIRE(who.size() == 1);
+    CHECK(who[0].explained);
+    r.m.advance(iso("2026-03-23T11:14:00Z"));  // 14 minutes after the end: not yet
+    CHECK(r.of(alert_rule::unmonitored).empty());
+    CHECK(r.m.unmonitored_now(iso("2026-03-23T11:14:00Z"))[0].explained);
+    stay_iso(r, "S1", at(0, 0), iso("2026-03-23T11:10:00Z"), iso("2026-03-23T12:00:00Z"));
+    r.m.flush();
+    CHECK(r.sink.events.empty());
+  }
+  SECTION("outlasting: opened a gap after the end, starting at the end") {
+    urig r({}, {}, cfg);
+    stay_iso(r, "S1", at(0, 0), iso("2026-03-23T08:00:00Z"), iso("2026-03-23T08:56:00Z"));
+    r.m.advance(iso("2026-03-23T11:15:00Z"));
+    CHECK(r.of(alert_rule::unmonitored).empty());
+    r.m.advance(iso("2026-03-23T11:15:01Z"));
+    auto u = r.of(alert_rule::unmonitored);
+    REQUIRE(u.size() == 1);
+    CHECK(u[0].event == alert_event_kind::opened);
+    CHECK(u[0].start == iso("2026-03-23T11:00:00Z"));
+    const auto who = r.m.unmonitored_now(iso("2026-03-23T11:20:00Z"));
+    REQUIRE(who.size() == 1);
+    CHECK(!who[0].explained);
+    CHECK(*who[0].since == iso("2026-03-23T08:55:00Z"));  // the last fix, as ever
+    stay_iso(r, "S1", at(0, 0), iso("2026-03-23T11:40:00Z"), iso("2026-03-23T12:00:00Z"));
+    r.m.flush();
+    u = r.of(alert_rule::unmonitored);
+    REQUIRE(u.size() == 2);
+    CHECK(*u[1].end == iso("2026-03-23T11:40:00Z"));
+    CHECK(u[1].start == iso("2026-03-23T11:00:00Z"));
+  }
+  SECTION("silent long before it: the appointment does not excuse the hour before") {
+    urig r({}, {}, cfg);
+    stay_iso(r, "S1", at(0, 0), iso("2026-03-23T07:00:00Z"), iso("2026-03-23T08:01:00Z"));  // last 08:00
+    // Seen only when the next fix arrives, after the appointment.
+    stay_iso(r, "S1", at(0, 0), iso("2026-03-23T11:05:00Z"), iso("2026-03-23T11:30:00Z"));
+    r.m.flush();
+    const auto u = r.of(alert_rule::unmonitored);
+    REQUIRE(u.size() == 2);
+    CHECK(u[1].start == iso("2026-03-23T08:00:00Z"));
+    CHECK(*u[1].end == iso("2026-03-23T11:05:00Z"));
+  }
+  SECTION("another subject has no appointment") {
+    urig r({}, {}, cfg);
+    stay_iso(r, "S2", at(0, 0), iso("2026-03-23T08:00:00Z"), iso("2026-03-23T08:56:00Z"));
+    stay_iso(r, "S2", at(0, 0), iso("2026-03-23T10:50:00Z"), iso("2026-03-23T11:00:00Z"));
+    r.m.flush();
+    const auto u = r.of(alert_rule::unmonitored);
+    REQUIRE(u.size() == 2);
+    CHECK(u[0].start == iso("2026-03-23T08:55:00Z"));
+  }
+}
+
+TEST_CASE("scheduled absences: night shifts across the Europe/London clock changes", "[monitor][unmonitored][absence]") {
+  // Saturday night shift 22:00-06:00 local. Spring forward (29 March 2026):
+  // 22:00 GMT = 22:00Z to 06:00 BST = 05:00Z, 7 hours. Fall back
+  // (25 October 2026): 22:00 BST = 21:00Z to 06:00 GMT = 06:00Z, 9 hours.
+  // A fixed-offset reading would end the first at 06:00Z and the second
+  // at 05:00Z: both cases below would then come out the other way.
+  const monitor_config cfg = with_absences(
+      R"({"subjects": {"S1": {"absences": [{"tz": "Europe/London", "windows": [{"days": ["sat"], "start": "22:00", "end": "06:00"}]}]}}})");
+  struct night {
+    const char *last, *back;
+    const char* start;  // nullptr: explained
+  };
+  for (const night& n : {night{"2026-03-28T21:55:00Z", "2026-03-29T05:12:00Z", nullptr},
+                         night{"2026-03-28T21:55:00Z", "2026-03-29T05:40:00Z", "2026-03-29T05:00:00Z"},
+                         night{"2026-10-24T20:55:00Z", "2026-10-25T06:10:00Z", nullptr},
+                         night{"2026-10-24T20:55:00Z", "2026-10-25T06:30:00Z", "2026-10-25T06:00:00Z"}}) {
+    CAPTURE(n.last, n.back);
+    urig r({}, {}, cfg);
+    stay_iso(r, "S1", at(0, 0), iso(n.last) - std::chrono::hours{1}, iso(n.last) + std::chrono::minutes{1});
+    // Watermarks every 5 minutes through the night, as `warden check` moves them.
+    for (instant w = iso(n.last); w < iso(n.back); w += std::chrono::minutes{5}) r.m.advance(w);
+    stay_iso(r, "S1", at(0, 0), iso(n.back), iso(n.back) + std::chrono::minutes{30});
+    r.m.flush();
+    const auto u = r.of(alert_rule::unmonitored);
+    if (!n.start) {
+      CHECK(u.empty());
+      continue;
+    }
+    REQUIRE(u.size() == 2);
+    CHECK(u[0].start == iso(n.start));
+    CHECK(*u[1].end == iso(n.back));
+  }
+}
+
+namespace {
+
+void fix_src(urig& r, const std::string& id, double t_s, fix_source src, float acc = 8.0f) {
+  stored_fix f = make_fix(id, ts(t_s), at(0, 0), acc);
+  f.source = src;
+  (void)r.m.push(f.view());
+}
+
+// No two episodes of type unmonitored (the gap rule, no_gps, device_offline)
+// of one subject overlap in time in the final set.
+void check_one_episode_per_silence(const urig& r) {
+  std::vector<std::pair<instant, instant>> spans;
+  for (const auto& [id, e] : r.sink.final_set())
+    if (e.type == alert_type::unmonitored) spans.push_back({e.start, e.end.value_or(max_instant())});
+  std::sort(spans.begin(), spans.end());
+  INFO(r.sink.jsonl);
+  for (std::size_t i = 1; i < spans.size(); ++i) CHECK(spans[i].first >= spans[i - 1].second);
+}
+
+}  // namespace
+
+TEST_CASE("one silence, one episode: no_gps is an episode only while other fixes keep coming", "[monitor][unmonitored][device]") {
+  SECTION("no_gps, then LBS fixes: degraded monitoring, one no_gps episode from the report to the next GPS fix") {
+    urig r;
+    r.stay("S1", at(0, 0), 0, 600);
+    r.event("S1", 610, device_event_type::no_gps);
+    for (double t = 660; t < 1800; t += 60) fix_src(r, "S1", t, fix_source::lbs, 400);
+    r.stay("S1", at(0, 0), 1800, 2000);
+    r.m.flush();
+    const auto ng = r.of(alert_rule::no_gps);
+    REQUIRE(ng.size() == 2);
+    CHECK(ng[0].event == alert_event_kind::opened);
+    CHECK(ng[0].start == ts(610));
+    CHECK(ng[0].decided_at == ts(660));  // when the first LBS fix showed it
+    CHECK(*ng[1].end == ts(1800));
+    CHECK(ng[1].type == alert_type::unmonitored);
+    CHECK(r.of(alert_rule::unmonitored).empty());
+  }
+  SECTION("no_gps, then nothing: only the unmonitored episode, naming the report") {
+    urig r;
+    r.stay("S1", at(0, 0), 0, 600);
+    r.event("S1", 545, device_event_type::no_gps);
+    r.m.advance(ts(540 + 901));
+    r.stay("S1", at(0, 0), 3000, 3200);
+    r.m.flush();
+    CHECK(r.of(alert_rule::no_gps).empty());
+    const auto u = r.of(alert_rule::unmonitored);
+    REQUIRE(u.size() == 2);
+    CHECK(u[0].start == ts(540));
+    CHECK(u[0].evidence_extra_json.find("\"device_reported\":[\"no_gps\"]") != std::string::npos);
+    CHECK(*u[1].end == ts(3000));
+    check_one_episode_per_silence(r);
+  }
+  SECTION("no_gps, a silence, then LBS fixes: the silence, then no_gps from its end") {
+    urig r;
+    r.stay("S1", at(0, 0), 0, 600);
+    r.event("S1", 545, device_event_type::no_gps);
+    for (double t = 3000; t < 3600; t += 60) fix_src(r, "S1", t, fix_source::lbs, 400);
+    r.m.flush();
+    const auto u = r.of(alert_rule::unmonitored);
+    const auto ng = r.of(alert_rule::no_gps);
+    REQUIRE(u.size() == 2);
+    CHECK(*u[1].end == ts(3000));
+    REQUIRE(ng.size() == 1);  // still open
+    CHECK(ng[0].start == ts(3000));
+    check_one_episode_per_silence(r);
+  }
+  SECTION("no_gps episode open, then the device goes silent: the no_gps episode ends where the silence starts") {
+    urig r;
+    r.stay("S1", at(0, 0), 0, 600);
+    r.event("S1", 610, device_event_type::no_gps);
+    for (double t = 660; t < 1200; t += 60) fix_src(r, "S1", t, fix_source::lbs, 400);  // last 1140
+    r.m.advance(ts(1140 + 901));
+    r.stay("S1", at(0, 0), 4000, 4200);  // GPS again
+    r.m.flush();
+    const auto ng = r.of(alert_rule::no_gps);
+    REQUIRE(ng.size() == 2);
+    CHECK(*ng[1].end == ts(1140));
+    const auto u = r.of(alert_rule::unmonitored);
+    REQUIRE(u.size() == 2);
+    CHECK(u[0].start == ts(1140));
+    CHECK(u[0].evidence_extra_json.find("\"no_gps\"") != std::string::npos);
+    check_one_episode_per_silence(r);
+  }
+}
+
+TEST_CASE("one silence, one episode: device_offline is the unmonitored episode", "[monitor][unmonitored][device]") {
+  SECTION("reported first: opened at once from the last fix, ended by the next fix") {
+    urig r;
+    r.stay("S1", at(0, 0), 0, 600);
+    r.event("S1", 560, device_event_type::device_offline);
+    r.event("S1", 2000, device_event_type::device_online);
+    r.m.advance(ts(2100));
+    CHECK(r.of(alert_rule::unmonitored).size() == 1);  // still open: no fix yet
+    r.stay("S1", at(0, 0), 2400, 2600);
+    r.m.flush();
+    CHECK(r.of(alert_rule::device_offline).empty());
+    const auto u = r.of(alert_rule::unmonitored);
+    REQUIRE(u.size() == 2);
+    CHECK(u[0].start == ts(540));
+    CHECK(u[0].decided_at == ts(560));
+    CHECK(*u[1].end == ts(2400));
+    CHECK(u[1].evidence_extra_json.find("\"device_reported\":[\"device_offline\"]") != std::string::npos);
+    check_one_episode_per_silence(r);
+  }
+  SECTION("the silence first: the report joins the open episode") {
+    urig r;
+    r.stay("S1", at(0, 0), 0, 600);
+    r.m.advance(ts(540 + 1000));
+    REQUIRE(r.of(alert_rule::unmonitored).size() == 1);
+    r.event("S1", 540 + 1200, device_event_type::device_offline);
+    r.event("S1", 540 + 1300, device_event_type::no_gps);
+    r.stay("S1", at(0, 0), 3000, 3200);
+    r.m.flush();
+    const auto u = r.of(alert_rule::unmonitored);
+    REQUIRE(u.size() == 2);
+    CHECK(u[0].evidence_extra_json.find("device_reported") == std::string::npos);
+    CHECK(u[1].evidence_extra_json.find("\"device_reported\":[\"device_offline\",\"no_gps\"]") != std::string::npos);
+    CHECK(r.of(alert_rule::no_gps).empty());
+    CHECK(r.of(alert_rule::device_offline).empty());
+    check_one_episode_per_silence(r);
+  }
+  SECTION("at home in RF range and charging: the report is explained too") {
+    urig r;
+    r.stay("S1", at(0, 0), 0, 600);
+    r.event("S1", 500, device_event_type::rf_in_range);
+    r.event("S1", 550, device_event_type::charging_start);
+    r.event("S1", 560, device_event_type::device_offline);
+    r.stay("S1", at(0, 0), 3000, 3200);
+    r.m.flush();
+    CHECK(r.of(alert_rule::unmonitored).empty());
+    CHECK(r.of(alert_rule::device_offline).empty());
+  }
 }

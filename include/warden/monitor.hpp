@@ -27,12 +27,18 @@
 // - proximity_warning / proximity (victim links): the time-aligned distance
 //   between subject and victim device, both accuracy radii counted, within
 //   warning_m / alert_m for confirm_fixes samples; exit with a margin.
-// - unmonitored: no valid fix for longer than the gap, unless explained;
-//   priority rises with duration, risk and a silent approach (the area
-//   reachable since the last fix touches a victim home, the victim's last
-//   position or an exclusion zone).
-// - tamper, battery_low, battery_critical, no_gps, device_offline: device
-//   events as deduplicated episodes, open until the clearing event.
+// - unmonitored: no valid fix for longer than the gap, unless explained (at
+//   home in RF range and charging, or a scheduled absence of the subject's
+//   orders); priority rises with duration, risk and a silent approach (the
+//   area reachable since the last fix touches a victim home, the victim's
+//   last position or an exclusion zone). One silence, one episode: a
+//   device_offline report opens it at once and no_gps is named in its
+//   evidence, never a second alert (docs/engine.md).
+// - tamper, battery_low, battery_critical, no_gps: device events as
+//   deduplicated episodes, open until the clearing event (no_gps only while
+//   fixes of other sources keep coming).
+// Victim devices' fixes go through the same motion filter before they are
+// victim positions (rejected and held fixes are none).
 // Verdicts are accuracy-aware (warden/verdict.hpp) with the effective
 // accuracy from the motion filter (warden/motion_filter.hpp); rejected fixes
 // never open or close anything.
@@ -70,6 +76,7 @@
 #include <warden/motion_filter.hpp>
 #include <warden/records.hpp>
 #include <warden/result.hpp>
+#include <warden/schedule.hpp>
 #include <warden/time.hpp>
 #include <warden/zone.hpp>
 
@@ -79,6 +86,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -122,6 +130,12 @@ struct subject_orders {
   risk_level risk = risk_level::medium;
   rule_overrides rules;
   std::map<std::string, rule_overrides, std::less<>> zone_rules;  // by zone_id
+  // Scheduled absences (a probation appointment, a work shift): silence
+  // inside one is explained, like being at home in RF range and charging.
+  // A silence that outlasts it is unmonitored from the absence's end, once
+  // it has lasted unmonitored.gap beyond it (docs/engine.md "Explained").
+  // Same format and clock-change rules as a zone's schedule.
+  std::vector<schedule_spec> absences;
 };
 
 // Victim proximity (links): each offender fix is compared with the victim
@@ -163,6 +177,13 @@ struct monitor_config {
   double max_accuracy_m = 5000.0;                 // larger claimed radii: bad_accuracy
   std::chrono::milliseconds snapshot_interval{std::chrono::hours{2}};
   std::size_t max_evidence_fixes = 6;             // 3..16
+  // Resource limit (docs/reliability.md "Resource limits"): records of a new
+  // subject id beyond this many subjects are set aside as subject_limit
+  // (counted, handed to the sink), except for ids with an order (named by a
+  // zone, a link or `subjects`) and victim devices, which are always taken.
+  // About 15 KiB per subject at one fix a minute with 24 h of lateness.
+  // 0 = unlimited.
+  std::size_t max_subjects = 2'000'000;
   motion_filter_params motion;
   rule_params rules;
   proximity_params proximity;
@@ -176,7 +197,7 @@ struct unmonitored_subject {
   std::string subject_id;
   std::optional<instant> last_fix;  // nullopt: has an order but never sent a valid fix
   std::optional<instant> since;     // last_fix; nullopt when never reported
-  bool explained = false;           // at home in RF range and charging
+  bool explained = false;           // at home in RF range and charging, or a scheduled absence covers the silence
 };
 
 // Reads a configuration file (JSON; format in docs/engine.md) on top of
@@ -234,10 +255,30 @@ class monitor {
 
   // One record. Returns ok when it was merged (whatever it decides), or the
   // reason it was set aside: duplicate_record, too_late, bad_accuracy,
-  // time_out_of_range, future_time, gps_week_rollover, bad_id. A motion-
+  // time_out_of_range, future_time, gps_week_rollover, bad_id, subject_limit. A motion-
   // filter rejection is decided later and counted as impossible_jump.
   errc push(const fix& f);
   errc push(const device_event& e);
+  // A batch of fixes, as a service ingests them (one read of its queue).
+  // Each fix gets exactly the checks and the result push(f) would give it
+  // (written to results[i] when `results` is not empty; it must then be as
+  // long as `fixes`, else std::invalid_argument is thrown before anything
+  // is pushed); returns how many were merged. For speed the batch is
+  // processed grouped by subject, so that a subject's state is fetched from
+  // memory once per batch instead of once per fix: a subject's fixes keep
+  // their order in the batch; victim devices' groups come first, then the
+  // others, each in the order of the subject's first fix in the batch; new
+  // subjects are created in order of first appearance, as push(f) would.
+  // Fixes set aside before they reach a subject (bad_id, subject_limit)
+  // are handed to the sink first, in batch order. Alert events and the
+  // other set-aside calls come in the group order (deterministic), so
+  // they can interleave across subjects differently from pushing the same
+  // fixes one by one; per subject, and the final alert set, are the same
+  // (tests/monitor_batch_test.cpp). A fix of a victim device and one of its
+  // linked subject in the same batch are treated as if the victim's had
+  // arrived first (proximity decisions never depend on upload order).
+  // Thread-safety: as push(f).
+  std::size_t push_batch(std::span<const fix> fixes, std::span<errc> results = {});
 
   // Event time `watermark` has passed: fires schedule transitions, decides
   // held fixes whose lookahead expired, re-decides subjects with late data,

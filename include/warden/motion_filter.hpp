@@ -28,6 +28,10 @@
 // With isotropic measurement and process noise the x and y filters share one
 // 2x2 covariance exactly (not an approximation), so the state is a 2x2
 // matrix (rows position/velocity, columns x/y) and one 2x2 covariance.
+// The 2x2 algebra is written out in scalars, each entry computed with the
+// same products and sums as the matrix expressions it replaces (Eigen, up to
+// 2026-11-22), so results are bit-identical: -ffp-contract=off, and a sum of
+// two products rounds the same in either order.
 //
 // Units: metres, metres per second, milliseconds (instant). Positions are
 // frame metres (warden/frame.hpp).
@@ -37,8 +41,6 @@
 #include <warden/geo.hpp>
 #include <warden/result.hpp>
 #include <warden/time.hpp>
-
-#include <Eigen/Core>
 
 #include <chrono>
 #include <cstdint>
@@ -92,8 +94,8 @@ class motion_filter {
   const motion_point& held_point() const noexcept { return held_pt_; }
   bool initialised() const noexcept { return init_; }
   // The smoothed position and velocity at the last accepted fix.
-  xy position() const noexcept { return {x_(0, 0), x_(0, 1)}; }
-  xy velocity_mps() const noexcept { return {x_(1, 0), x_(1, 1)}; }
+  xy position() const noexcept { return {x_[0][0], x_[0][1]}; }
+  xy velocity_mps() const noexcept { return {x_[1][0], x_[1][1]}; }
   // 95% radius of the smoothed position, metres.
   double position_radius_m() const noexcept;
   instant time() const noexcept { return t_; }
@@ -127,8 +129,8 @@ class motion_filter {
   double update(const motion_point& p, const motion_filter_params& o) noexcept;  // returns effective accuracy
   motion_outcome decide_current(const motion_point& p, const motion_filter_params& o, double& acc) noexcept;
 
-  Eigen::Matrix2d x_;  // rows: position, velocity; columns: x, y
-  Eigen::Matrix2d p_;  // shared covariance of (position, velocity)
+  double x_[2][2] = {};  // rows: position, velocity; columns: x, y
+  double p_[2][2] = {};  // shared covariance of (position, velocity)
   instant t_{};
   motion_point last_{};     // last accepted fix, raw
   motion_point held_pt_{};

@@ -89,6 +89,7 @@ enum class errc : std::uint16_t {
   limit_exceeded = 704,  // a configured resource limit
   unknown_subject = 705,
   unknown_zone = 706,
+  subject_limit = 707,   // a new subject beyond monitor_config::max_subjects (set aside, counted)
 };
 
 // The stable reason-code string, e.g. "lat_out_of_range". Never empty.

@@ -46,9 +46,10 @@ class jsonl_sink final : public alert_sink {
     std::fwrite(line_.data(), 1, line_.size(), out_);
   }
   void on_set_aside(const fix& f, errc reason) override {
-    // Duplicates and too-late records are counted in the summary; records
-    // that are wrong in themselves are reported like reader errors.
-    if (reason == errc::duplicate_record || reason == errc::too_late) return;
+    // Duplicates, too-late records and records beyond the subject limit are
+    // counted in the summary; records that are wrong in themselves are
+    // reported like reader errors.
+    if (reason == errc::duplicate_record || reason == errc::too_late || reason == errc::subject_limit) return;
     diag_.report(fixes_name_, f.line, reason, "fix of " + std::string(f.subject_id) + " set aside by the engine");
   }
 
