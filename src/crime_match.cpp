@@ -43,10 +43,6 @@ constexpr double inf = std::numeric_limits<double>::infinity();
 // exact tests would find (1 mm: far above the rounding, far below meaning).
 constexpr double bound_slack_m = 0.001;
 
-timed_fix timed(const trail_view& v, std::size_t i) {
-  return timed_fix{v.pos(i), v.time_ms(i), static_cast<double>(v.accuracy_m(i))};
-}
-
 // Everything one (crime, subject) pair accumulates. Contributions are
 // order-independent (or, for the dwell sum, made in time order by every
 // driver), so the indexed and the scanning drivers give identical rows.
@@ -57,10 +53,9 @@ class evaluator {
         qx_cm_(c.pos.x_m * 100.0 - static_cast<double>(v.origin_x_cm())),
         qy_cm_(c.pos.y_m * 100.0 - static_cast<double>(v.origin_y_cm())) {}
 
-  // Fix i, whose time is in the window.
-  void fix(std::size_t i) {
+  // Fix i, whose time t (= time_ms(i)) is in the window.
+  void fix(std::size_t i, std::int64_t t) {
     const xy p = v_.pos(i);
-    const std::int64_t t = v_.time_ms(i);
     const double d = detail::dist_m(c_.pos, p);
     closest(d, static_cast<double>(t), p);
     if (d - static_cast<double>(v_.accuracy_m(i)) <= c_.radius_m) {
@@ -69,9 +64,8 @@ class evaluator {
       inside(t, t);
     }
   }
-  // Tracked segment k -> k+1, which meets the window.
-  void segment(std::size_t k) {
-    const std::int64_t t0 = v_.time_ms(k), t1 = v_.time_ms(k + 1);
+  // Tracked segment k -> k+1 (at times t0, t1), which meets the window.
+  void segment(std::size_t k, std::int64_t t0, std::int64_t t1) {
     const std::int64_t lo = std::max(c_.from_ms, t0), hi = std::min(c_.to_ms, t1);
     const path_vs_disc pv = path_against_disc(c_.pos, c_.radius_m, v_.pos(k), t0, v_.pos(k + 1), t1, lo, hi);
     closest(pv.min_distance_m, pv.closest_ms, pv.closest_point);
@@ -83,10 +77,15 @@ class evaluator {
   }
   // The prism of segment k during the window.
   prism_reach prism(std::size_t k, reach_times which) const {
-    if (!prism_may_reach(k)) return prism_reach{};
-    const timed_fix f0 = timed(v_, k), f1 = timed(v_, k + 1);
-    return prism_reaches(c_.pos, c_.radius_m, f0, f1, speed_, std::max(c_.from_ms, f0.t_ms),
-                         std::min(c_.to_ms, f1.t_ms), which);
+    const std::int64_t t0 = v_.time_ms(k), t1 = v_.time_ms(k + 1);
+    if (!prism_may_reach(k, t0, t1)) return prism_reach{};
+    return prism_exact(k, t0, t1, which);
+  }
+  // The same once prism_may_reach(k, t0, t1) holds.
+  prism_reach prism_exact(std::size_t k, std::int64_t t0, std::int64_t t1, reach_times which) const {
+    const timed_fix f0{v_.pos(k), t0, static_cast<double>(v_.accuracy_m(k))};
+    const timed_fix f1{v_.pos(k + 1), t1, static_cast<double>(v_.accuracy_m(k + 1))};
+    return prism_reaches(c_.pos, c_.radius_m, f0, f1, speed_, std::max(c_.from_ms, t0), std::min(c_.to_ms, t1), which);
   }
   // A necessary condition for prism(k) to reach, on the stored integer
   // centimetres and squared distances (no decoding, no square root): the
@@ -95,8 +94,7 @@ class evaluator {
   // the window within the discs its end fixes have grown or shrunk to by
   // the window's ends. The slack (1 mm and a relative 1e-9) exceeds every
   // rounding in the exact test, so this never rejects what it would accept.
-  bool prism_may_reach(std::size_t k) const noexcept {
-    const std::int64_t t0 = v_.time_ms(k), t1 = v_.time_ms(k + 1);
+  [[gnu::always_inline]] bool prism_may_reach(std::size_t k, std::int64_t t0, std::int64_t t1) const noexcept {
     const double lo_s = static_cast<double>(std::max(c_.from_ms, t0) - t0) / 1000.0;
     const double hi_s = static_cast<double>(std::min(c_.to_ms, t1) - t0) / 1000.0;
     const double dt_s = static_cast<double>(t1 - t0) / 1000.0;
@@ -286,6 +284,10 @@ std::optional<match_row> evaluate_indexed(const trail_index& ix, const crime_que
   const double qx = e.qx_cm(), qy = e.qy_cm();  // relative to the subject's origin
   // closest_only: the block is further than r + its accuracy, so its fixes
   // matter only if they come closer than the best so far.
+  // Times within a block follow from its first fix's and the intervals
+  // (each under 2^32 ms, see trail_view::t_column), without the epoch table.
+  const std::uint32_t* tc = v.t_column();
+  auto step = [tc](std::size_t k) { return static_cast<std::int64_t>(tc[k + 1] - tc[k]); };
   auto visit = [&](block_ref& ref, bool closest_only) {
     ref.visited = true;
     const trail_block& b = blocks[ref.at];
@@ -293,9 +295,10 @@ std::optional<match_row> evaluate_indexed(const trail_index& ix, const crime_que
     const std::size_t fix_end = b.owns_last ? last_fix + 1 : last_fix;
     // A block wholly inside the window needs no per-fix time test.
     const bool whole = b.t_first_ms >= c.from_ms && b.t_last_ms <= c.to_ms;
+    std::int64_t t = b.t_first_ms;
     for (std::size_t i = b.first; i < fix_end; ++i) {
+      if (i > b.first) t += step(i - 1);
       if (!whole) {
-        const std::int64_t t = v.time_ms(i);
         if (t > c.to_ms) break;
         if (t < c.from_ms) continue;
       }
@@ -303,20 +306,29 @@ std::optional<match_row> evaluate_indexed(const trail_index& ix, const crime_que
         const double dx = v.dx_cm(i) - qx, dy = v.dy_cm(i) - qy, lim = e.best_distance() * 100.0 + bound_slack_m * 100.0;
         if (dx * dx + dy * dy > lim * lim) continue;
       }
-      e.fix(i);
+      e.fix(i, t);
     }
+    std::int64_t t0 = b.t_first_ms;
     for (std::size_t k = b.first; k < last_fix; ++k) {
+      const std::int64_t t1 = t0 + step(k);
       if (!whole) {
-        if (v.time_ms(k) > c.to_ms) break;
-        if (v.time_ms(k + 1) < c.from_ms) continue;
+        if (t0 > c.to_ms) break;
+        if (t1 < c.from_ms) {
+          t0 = t1;
+          continue;
+        }
       }
-      // Box of the segment against max(r, best): cannot pass, cannot beat.
-      const double x0 = v.dx_cm(k), x1 = v.dx_cm(k + 1), y0 = v.dy_cm(k), y1 = v.dy_cm(k + 1);
-      const double dx = std::max({std::min(x0, x1) - qx, 0.0, qx - std::max(x0, x1)});
-      const double dy = std::max({std::min(y0, y1) - qy, 0.0, qy - std::max(y0, y1)});
+      // The segment against max(r, best): cannot pass, cannot beat. Its
+      // distance on the stored centimetres (not clipped to the window, so
+      // a lower bound of the exact one).
+      const double x0 = v.dx_cm(k) - qx, y0 = v.dy_cm(k) - qy;
+      const double sx = v.dx_cm(k + 1) - qx - x0, sy = v.dy_cm(k + 1) - qy - y0;
+      const double len2 = sx * sx + sy * sy;
+      const double u = len2 > 0 ? std::clamp(-(x0 * sx + y0 * sy) / len2, 0.0, 1.0) : 0.0;
+      const double ex = x0 + u * sx, ey = y0 + u * sy;
       const double lim = (std::max(r, e.best_distance()) + bound_slack_m) * 100.0;
-      if (dx * dx + dy * dy > lim * lim) continue;
-      e.segment(k);
+      if (ex * ex + ey * ey <= lim * lim) e.segment(k, t0, t1);
+      t0 = t1;
     }
   };
 
@@ -334,30 +346,38 @@ std::optional<match_row> evaluate_indexed(const trail_index& ix, const crime_que
     for (std::size_t nb = 0; nb < refs.size() && !found; ++nb) {
       if (!can_reach(refs[nb])) continue;
       const trail_block& b = blocks[refs[nb].at];
+      std::int64_t t0 = b.t_first_ms;
       for (std::size_t k = b.first; k < b.first + b.segments; ++k) {
-        if (v.time_ms(k) > c.to_ms) break;
-        if (v.time_ms(k + 1) < c.from_ms) continue;
-        const prism_reach pr = e.prism(k, reach_times::first);
-        if (pr.reaches) {
-          e.reach_first(pr.first_ms);
-          found = true;
-          break;
+        const std::int64_t t1 = t0 + step(k);
+        if (t0 > c.to_ms) break;
+        if (t1 >= c.from_ms && e.prism_may_reach(k, t0, t1)) {
+          const prism_reach pr = e.prism_exact(k, t0, t1, reach_times::first);
+          if (pr.reaches) {
+            e.reach_first(pr.first_ms);
+            found = true;
+            break;
+          }
         }
+        t0 = t1;
       }
     }
     bool found_last = false;
     for (std::size_t nb = refs.size(); nb-- > 0 && found && !found_last;) {
       if (!can_reach(refs[nb])) continue;
       const trail_block& b = blocks[refs[nb].at];
+      std::int64_t t1 = b.t_last_ms;
       for (std::size_t k = b.first + b.segments; k-- > b.first;) {
-        if (v.time_ms(k + 1) < c.from_ms) break;
-        if (v.time_ms(k) > c.to_ms) continue;
-        const prism_reach pr = e.prism(k, reach_times::last);
-        if (pr.reaches) {
-          e.reach_last(pr.last_ms);
-          found_last = true;
-          break;
+        const std::int64_t t0 = t1 - step(k);
+        if (t1 < c.from_ms) break;
+        if (t0 <= c.to_ms && e.prism_may_reach(k, t0, t1)) {
+          const prism_reach pr = e.prism_exact(k, t0, t1, reach_times::last);
+          if (pr.reaches) {
+            e.reach_last(pr.last_ms);
+            found_last = true;
+            break;
+          }
         }
+        t1 = t0;
       }
     }
   }
@@ -386,9 +406,9 @@ match_row evaluate_scanning(const trail_store& store, const crime_query& c, std:
   const trail_view v = store.view(s);
   evaluator e(v, c, speed);
   const window_span w = window_of(v, c);
-  for (std::size_t i = w.i0; i < w.i1; ++i) e.fix(i);
+  for (std::size_t i = w.i0; i < w.i1; ++i) e.fix(i, v.time_ms(i));
   for (std::size_t k = w.k0; k < w.k1; ++k)
-    if (!v.is_gap(k)) e.segment(k);
+    if (!v.is_gap(k)) e.segment(k, v.time_ms(k), v.time_ms(k + 1));
   if (!e.seen()) {
     for (std::size_t k = w.k0; k < w.k1; ++k) {
       if (v.is_gap(k)) continue;
@@ -528,9 +548,33 @@ std::vector<match_row> crime_matcher::match(std::span<const crime_query> crimes,
           // present, passed nor possible, so it is never evaluated.
           cands.clear();
           index_->candidates(c.pos, c.radius_m, c.from_ms, c.to_ms, opt_.max_speed_mps, scratch, cands);
-          for (const auto& k : cands)
+          // The evaluation waits on memory (a subject's table, its blocks,
+          // its columns: each a cache miss at scale), so the candidates'
+          // data is requested a few candidates ahead, in two steps: what
+          // locates a trail, then the trail itself.
+          const trail_store& store = index_->store();
+          const std::size_t nc = cands.size();
+          auto locate = [&](std::size_t j) {
+            if (j >= nc) return;
+            store.prefetch_view(cands[j].subject);
+            const auto bl = index_->blocks_of(cands[j].subject);
+            if (cands[j].block < bl.size()) __builtin_prefetch(&bl[cands[j].block]);
+          };
+          auto fetch = [&](std::size_t j) {
+            if (j >= nc) return;
+            const auto bl = index_->blocks_of(cands[j].subject);
+            if (cands[j].block < bl.size()) store.view(cands[j].subject).prefetch(bl[cands[j].block].first);
+          };
+          constexpr std::size_t ahead = 4;
+          for (std::size_t j = 0; j < std::min(nc, ahead); ++j) locate(j);
+          for (std::size_t j = 0; j < std::min(nc, ahead / 2); ++j) fetch(j);
+          for (std::size_t j = 0; j < nc; ++j) {
+            locate(j + ahead);
+            fetch(j + ahead / 2);
+            const auto& k = cands[j];
             if (auto row = evaluate_indexed(*index_, c, k.subject, opt_.max_speed_mps, need::seen_or_possible, k.block))
               out.push_back(*row);
+          }
         }
         for (std::size_t k = before; k < out.size(); ++k) out[k].crime = ci;
         order_rows(out, before);

@@ -6,6 +6,7 @@
 #include <bit>
 #include <cmath>
 #include <limits>
+#include <cstdint>
 #include <thread>
 
 namespace warden {
@@ -53,6 +54,8 @@ void cut_blocks(const trail_store& store, std::uint32_t s, const trail_index_opt
   const std::size_t n = v.size();
   const std::int64_t max_gap = v.max_gap_ms();
   const std::int64_t max_dur = opt.max_block_duration.count();
+  const std::int64_t max_side_cm =
+      opt.max_block_side_m > 0 ? static_cast<std::int64_t>(std::min(opt.max_block_side_m * 100.0, 4e18)) : std::numeric_limits<std::int64_t>::max();
   const std::size_t before_blocks = out.blocks.size(), before_gaps = out.gaps.size();
   std::size_t i = 0;
   std::int64_t t_prev = n > 0 ? v.time_ms(0) : 0;
@@ -79,7 +82,9 @@ void cut_blocks(const trail_store& store, std::uint32_t s, const trail_index_opt
       }
       const int c = interval_class(dt);
       const bool vague_next = v.accuracy_m(k + 1) > 100.0f;
-      if (segs > 0 && (c != cls || vague_next != vague || segs >= opt.block_segments || t_next - t_first > max_dur)) {
+      const std::int32_t xn = v.dx_cm(k + 1), yn = v.dy_cm(k + 1);
+      const bool too_wide = std::max(std::max(x1, xn) - std::min(x0, xn), std::max(y1, yn) - std::min(y0, yn)) > max_side_cm;
+      if (segs > 0 && (c != cls || vague_next != vague || segs >= opt.block_segments || t_next - t_first > max_dur || too_wide)) {
         next_tracked = true;
         break;
       }
@@ -118,6 +123,8 @@ result<trail_index> trail_index::build(const trail_store& store, const trail_ind
     return make_error(errc::bad_speed, "max_speed_mps must be a finite number >= 0");
   if (opt.block_segments == 0 || opt.max_block_duration.count() <= 0)
     return make_error(errc::usage, "block_segments and max_block_duration must be positive");
+  if (!std::isfinite(opt.max_block_side_m) || opt.max_block_side_m < 0)
+    return make_error(errc::usage, "max_block_side_m must be a finite number >= 0");
   if (!std::isfinite(opt.cell_size_m) || opt.cell_size_m < 0)
     return make_error(errc::usage, "cell_size_m must be a finite number >= 0");
   if (store.options().max_gap.count() > 0xFFFFFFFFll)

@@ -47,6 +47,7 @@ TEST_CASE("blocks own every fix once, never span a gap and respect their limits"
   }
   trail_index_options opt;
   opt.block_segments = 16;
+  opt.max_block_side_m = 100;  // cuts MIXED (10 m a fix) and the generated movers
   auto ix = trail_index::build(st, opt);
   REQUIRE(ix);
   for (std::uint32_t s = 0; s < st.subject_count(); ++s) {
@@ -63,6 +64,9 @@ TEST_CASE("blocks own every fix once, never span a gap and respect their limits"
       REQUIRE(b.t_first_ms == v.time_ms(b.first));
       REQUIRE(b.t_last_ms == v.time_ms(b.first + b.segments));
       REQUIRE(b.t_last_ms - b.t_first_ms <= opt.max_block_duration.count());
+      // Only a block of one segment may be wider than the limit.
+      if (b.segments > 1)
+        REQUIRE(std::max(b.max_x_cm - b.min_x_cm, b.max_y_cm - b.min_y_cm) <= opt.max_block_side_m * 100);
       std::int64_t max_dt = 0;
       float max_acc = v.accuracy_m(b.first);
       for (std::size_t i = b.first; i < b.first + b.segments; ++i) {
@@ -215,6 +219,9 @@ TEST_CASE("long segments go to coarser levels; empty stores; bad options", "[tra
   CHECK(trail_index::build(st, bad).code() == errc::usage);
   bad = {};
   bad.cell_size_m = std::nan("");
+  CHECK(trail_index::build(st, bad).code() == errc::usage);
+  bad = {};
+  bad.max_block_side_m = -1;
   CHECK(trail_index::build(st, bad).code() == errc::usage);
   // The index knows when its store has changed.
   CHECK_FALSE(ix->stale());

@@ -3,7 +3,8 @@
 //
 // Blocks. Each subject's trail is cut into blocks: runs of consecutive fixes
 // joined only by tracked segments (never across a gap, see trail_store.hpp),
-// at most block_segments segments and max_block_duration long, and cut
+// at most block_segments segments, max_block_duration long and
+// max_block_side_m wide, and cut
 // where the sampling interval changes class (<= 150 s, <= 300 s, <= 600 s,
 // longer), so that one slow stretch does not widen a whole block. Consecutive
 // blocks of a run share their boundary fix; a fix with gaps on both sides is
@@ -63,6 +64,14 @@ struct trail_index_options {
   // Block limits.
   std::uint32_t block_segments = 32;
   milliseconds max_block_duration{32 * 60 * 1000};
+  // A block is also cut before its box would get wider than this (either
+  // side), metres; 0: no limit. A fast mover's box would otherwise span
+  // kilometres and turn every crime near any part of it into a candidate;
+  // capped at about twice a prism's reach (1.2 km at 40 m/s and a fix a
+  // minute), the box widens the search by no more than the prisms do
+  // (bench/README.md, crime_bench at 1,000 subjects x 3 days: 7% fewer
+  // candidates; 1,500 m cut 10% but slowed the build by a quarter).
+  double max_block_side_m = 2500;
   // Level-0 cell side, metres; 0: the median grown block side (see above).
   double cell_size_m = 0;
   // Worker threads for the build; 0: std::thread::hardware_concurrency().
@@ -93,7 +102,7 @@ class trail_index {
   };
 
   // Errors: bad_speed (max_speed_mps negative or not finite), usage (zero
-  // block_segments or max_block_duration, bad cell size), limit_exceeded
+  // block_segments or max_block_duration, bad cell size or block side), limit_exceeded
   // (the trails span more than the grid or entry counts can address).
   static result<trail_index> build(const trail_store& store, const trail_index_options& opt = {});
 

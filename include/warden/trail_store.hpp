@@ -158,6 +158,24 @@ class trail_view {
   // First index with time > t (size() if none).
   std::size_t upper_bound(std::int64_t t_ms) const noexcept;
 
+  // The raw columns (layout in the header comment), for scans that decode
+  // a run of fixes themselves: x and y hold the centimetre offset << 4 and
+  // the accuracy code's nibbles; t the low 32 bits of the epoch ms (the
+  // difference of two fixes' t, taken mod 2^32, is their interval whenever
+  // that is under 49.7 days).
+  const std::int32_t* x_column() const noexcept { return x_; }
+  const std::int32_t* y_column() const noexcept { return y_; }
+  const std::uint32_t* t_column() const noexcept { return t_; }
+
+  // Asks the processor to start fetching the columns of fixes [i, i + 16)
+  // (i < size()), so that a caller about to read several trails can overlap
+  // their memory latency. No effect on any result.
+  void prefetch(std::size_t i) const noexcept {
+    __builtin_prefetch(x_ + i);
+    __builtin_prefetch(y_ + i);
+    __builtin_prefetch(t_ + i);
+  }
+
   // The segment i -> i+1 (i + 1 < size()) is a gap.
   bool is_gap(std::size_t i) const noexcept { return time_ms(i + 1) - time_ms(i) > max_gap_ms_; }
   std::int64_t max_gap_ms() const noexcept { return max_gap_ms_; }
@@ -216,6 +234,12 @@ class trail_store {
   std::vector<subject_index> subjects_by_id() const;
 
   trail_view view(subject_index s) const noexcept;
+  // Asks the processor to start fetching what view(s) reads (s <
+  // subject_count()); no effect on any result.
+  void prefetch_view(subject_index s) const noexcept {
+    __builtin_prefetch(&subjects_[s].ox);
+    __builtin_prefetch(&subjects_[s].epochs);
+  }
   std::vector<trail_gap> gaps(subject_index s) const;
 
   std::uint64_t fix_count() const noexcept { return fixes_; }
