@@ -3,6 +3,7 @@
 #include <warden/trail_store.hpp>
 
 #include <warden/detail/atomic_file.hpp>
+#include <warden/detail/checksum.hpp>
 
 #include <algorithm>
 #include <array>
@@ -142,6 +143,13 @@ void trail_store::shrink_to_fit() {
   }
 }
 
+namespace {
+// No frame maps the Earth beyond 1e13 m, and centimetre counts up to this
+// bound stay exact in every sum the store makes. load() refuses fixes beyond
+// it, so that every store that loads can be saved and loaded again.
+constexpr std::int64_t max_abs_cm = 1'000'000'000'000'000;  // 1e13 m
+}  // namespace
+
 result<append_outcome> trail_store::append(const fix& f) {
   const xy p = frame_.forward(f.pos);
   return append(f.subject_id, f.time, p, f.accuracy_m);
@@ -161,6 +169,8 @@ result<append_outcome> trail_store::append_cm(std::string_view subject_id, std::
                                               std::int64_t y_cm, std::uint8_t acc) {
   if (subject_id.empty()) return make_error(errc::bad_id, "empty subject_id");
   if (t_ms < 0) return make_error(errc::time_out_of_range, "fix time before 1970-01-01");
+  if (x_cm > max_abs_cm || x_cm < -max_abs_cm || y_cm > max_abs_cm || y_cm < -max_abs_cm)
+    return make_error(errc::limit_exceeded, "projected position far outside any frame");
   // Fixes usually arrive grouped by subject: try the last one first.
   const auto existing = last_appended_ < subjects_.size() && subjects_[last_appended_].id == subject_id
                             ? last_appended_
@@ -240,63 +250,6 @@ result<append_outcome> trail_store::append_cm(std::string_view subject_id, std::
 
 namespace detail {
 namespace {
-
-// A 64-bit checksum over a byte stream: four independent multiply-rotate
-// lanes over 32-byte blocks (fast enough to check gigabytes in seconds),
-// mixed with the length and the tail. Detects damage, not tampering.
-class checksum64 {
- public:
-  void update(const void* data, std::size_t n) noexcept {
-    const auto* p = static_cast<const unsigned char*>(data);
-    total_ += n;
-    if (nbuf_ > 0) {
-      const std::size_t take = std::min(n, sizeof buf_ - nbuf_);
-      std::memcpy(buf_ + nbuf_, p, take);
-      nbuf_ += take;
-      p += take;
-      n -= take;
-      if (nbuf_ < sizeof buf_) return;
-      block(buf_);
-      nbuf_ = 0;
-    }
-    while (n >= 32) {
-      block(p);
-      p += 32;
-      n -= 32;
-    }
-    std::memcpy(buf_, p, n);
-    nbuf_ = n;
-  }
-  std::uint64_t finish() const noexcept {
-    std::uint64_t h = total_ * k1;
-    for (std::uint64_t l : lanes_) h = mix(h, l);
-    for (std::size_t i = 0; i < nbuf_; ++i) h = mix(h, buf_[i]);
-    h ^= h >> 33;
-    h *= k2;
-    h ^= h >> 29;
-    return h;
-  }
-
- private:
-  static constexpr std::uint64_t k1 = 0x9E3779B97F4A7C15ull, k2 = 0xC2B2AE3D27D4EB4Full;
-  static std::uint64_t mix(std::uint64_t h, std::uint64_t w) noexcept {
-    h ^= w * k2;
-    h = std::rotl(h, 31);
-    return h * k1;
-  }
-  static std::uint64_t load_le(const unsigned char* p) noexcept {
-    std::uint64_t w = 0;
-    for (int i = 7; i >= 0; --i) w = (w << 8) | p[i];
-    return w;
-  }
-  void block(const unsigned char* p) noexcept {
-    for (int i = 0; i < 4; ++i) lanes_[i] = mix(lanes_[i], load_le(p + 8 * i));
-  }
-  std::uint64_t lanes_[4] = {1, 2, 3, 4};
-  unsigned char buf_[32] = {};
-  std::size_t nbuf_ = 0;
-  std::uint64_t total_ = 0;
-};
 
 struct file_closer {
   void operator()(std::FILE* f) const noexcept { std::fclose(f); }
@@ -596,9 +549,15 @@ result<trail_store> trail_store::load(const std::string& path) {
       if (st.epochs[e].high <= st.epochs[e - 1].high || st.epochs[e].first <= st.epochs[e - 1].first ||
           st.epochs[e].first >= n)
         return bad("inconsistent: time table of '" + st.id + "'");
-    if (std::llabs(st.ox) > (std::int64_t{1} << 60) || std::llabs(st.oy) > (std::int64_t{1} << 60))
+    // append() refuses positions beyond 1e13 m, so no fix of a store this
+    // code made lies farther out; a fix that does would move the origin out
+    // of range when the store is saved again (found by fuzzing).
+    if (std::llabs(st.ox) > max_abs_cm || std::llabs(st.oy) > max_abs_cm)
       return bad("inconsistent: origin of '" + st.id + "'");
     const trail_view v = store.view(static_cast<subject_index>(s));
+    for (std::size_t i = 0; i < n; ++i)
+      if (std::llabs(v.x_cm(i)) > max_abs_cm || std::llabs(v.y_cm(i)) > max_abs_cm)
+        return bad("inconsistent: a fix of '" + st.id + "' lies outside any frame");
     for (std::size_t i = 1; i < n; ++i) {
       const auto a = std::make_tuple(v.time_ms(i - 1), v.x_cm(i - 1), v.y_cm(i - 1), v.accuracy_code(i - 1));
       const auto b = std::make_tuple(v.time_ms(i), v.x_cm(i), v.y_cm(i), v.accuracy_code(i));
