@@ -443,7 +443,7 @@ TEST_CASE("matcher equals brute force at the edge of prism reach", "[crime_match
   differential(6, 10, 1, 10'000, 5.0, 40.0, true);
 }
 
-TEST_CASE("batch order, thread count and chunking do not change the rows", "[crime_match]") {
+TEST_CASE("batch order, thread count and chunking do not change the rows", "[crime_match][threads]") {
   // match() evaluates a batch in a locality order of its own; the rows must
   // be those of each crime alone, in crime order.
   const std::uint64_t seed = 31;
@@ -627,7 +627,7 @@ TEST_CASE("windows inside, starting and ending in gaps; open ends", "[crime_matc
   CHECK(h.one("Z", xy{8030, 8100}, 95, sec(100), sec(100)).fix_count == 1);
 }
 
-TEST_CASE("named subjects, near-point queries, determinism, save/load", "[crime_match]") {
+TEST_CASE("named subjects, near-point queries, determinism, save/load", "[crime_match][threads]") {
   scenario sc = make_scenario(21, 10, 1);
   trail_index_options one_thread;
   one_thread.threads = 1;

@@ -321,7 +321,7 @@ TEST_CASE("outside the supported range nothing is active; default schedule never
   CHECK(s.time_zone_name() == "Europe/London");
 }
 
-TEST_CASE("concurrent first use of the cache gives the same answers", "[schedule]") {
+TEST_CASE("concurrent first use of the cache gives the same answers", "[schedule][threads]") {
   const schedule_spec spec = daily("Europe/London", "19:00", "07:00");
   const schedule reference = compiled(spec);
   const schedule shared = compiled(spec);

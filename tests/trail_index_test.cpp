@@ -149,7 +149,7 @@ TEST_CASE("candidates include every subject the brute force finds", "[trail_inde
   }
 }
 
-TEST_CASE("the build does not depend on the thread count", "[trail_index]") {
+TEST_CASE("the build does not depend on the thread count", "[trail_index][threads]") {
   trail_store st = generated_store(13, 25, 1);
   std::vector<std::vector<std::uint32_t>> results;
   for (unsigned threads : {1u, 2u, 3u, 7u}) {
