@@ -27,16 +27,11 @@ scenario make_scenario() {
   std::vector<stored_fix> fixes = small_tracks(11, 3, 4.5);
   // Arrival order with some late uploads.
   std::mt19937_64 rng(99);
-  std::vector<std::pair<std::int64_t, std::size_t>> arrival;
-  for (std::size_t i = 0; i < fixes.size(); ++i)
-    arrival.push_back({to_epoch_ms(fixes[i].time) + ((rng() % 8 == 0) ? static_cast<std::int64_t>(rng() % 3'600'000) : 2000), i});
-  std::sort(arrival.begin(), arrival.end());
-  std::int64_t mx = 0;
-  for (const auto& [a, i] : arrival) {
-    s.order.push_back(fixes[i]);
-    mx = std::max(mx, a);
-    s.watermark.push_back(from_epoch_ms(mx - 600'000));
-  }
+  std::vector<std::int64_t> t;
+  for (const stored_fix& f : fixes) t.push_back(to_epoch_ms(f.time));
+  arrival_plan p = late_upload_order(t, rng);
+  for (const std::size_t i : p.order) s.order.push_back(fixes[i]);
+  s.watermark = std::move(p.watermark);
   return s;
 }
 
@@ -200,16 +195,11 @@ health_scenario make_health_scenario() {
   }
   std::stable_sort(recs.begin(), recs.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   std::mt19937_64 rng(5);
-  std::vector<std::pair<std::int64_t, std::size_t>> arrival;
-  for (std::size_t i = 0; i < recs.size(); ++i)
-    arrival.push_back({recs[i].first + ((rng() % 8 == 0) ? static_cast<std::int64_t>(rng() % 3'600'000) : 2000), i});
-  std::sort(arrival.begin(), arrival.end());
-  std::int64_t mx = 0;
-  for (const auto& [a, i] : arrival) {
-    s.order.push_back(recs[i].second);
-    mx = std::max(mx, a);
-    s.watermark.push_back(from_epoch_ms(mx - 600'000));
-  }
+  std::vector<std::int64_t> t;
+  for (const auto& r : recs) t.push_back(r.first);
+  arrival_plan p = late_upload_order(t, rng);
+  for (const std::size_t i : p.order) s.order.push_back(recs[i].second);
+  s.watermark = std::move(p.watermark);
   return s;
 }
 

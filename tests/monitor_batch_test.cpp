@@ -53,16 +53,11 @@ stream make_stream(std::uint64_t seed, int subjects, int victims) {
     else b.subject_id.clear();       // bad_id
     fixes.push_back(b);
   }
-  std::vector<std::pair<std::int64_t, std::size_t>> arrival;
-  for (std::size_t i = 0; i < fixes.size(); ++i)
-    arrival.push_back({to_epoch_ms(fixes[i].time) + ((rng() % 8 == 0) ? static_cast<std::int64_t>(rng() % 3'600'000) : 2000), i});
-  std::sort(arrival.begin(), arrival.end());
-  std::int64_t mx = 0;
-  for (const auto& [a, i] : arrival) {
-    s.order.push_back(fixes[i]);
-    mx = std::max(mx, a);
-    s.watermark.push_back(from_epoch_ms(mx - 600'000));
-  }
+  std::vector<std::int64_t> t;
+  for (const stored_fix& f : fixes) t.push_back(to_epoch_ms(f.time));
+  arrival_plan p = late_upload_order(t, rng);
+  for (const std::size_t i : p.order) s.order.push_back(fixes[i]);
+  s.watermark = std::move(p.watermark);
   return s;
 }
 

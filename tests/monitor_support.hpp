@@ -194,4 +194,28 @@ inline std::vector<stored_fix> small_tracks(std::uint64_t seed, int subjects, do
   return out;
 }
 
+// Arrival order with late uploads, as a centre sees them: a record reaches
+// the centre 2 s after it was taken, one in eight up to an hour late. Takes
+// each record's event time (ms); returns the record indices in arrival order
+// and, after each, the watermark `warden check` would set (latest arrival
+// less 10 minutes).
+struct arrival_plan {
+  std::vector<std::size_t> order;
+  std::vector<instant> watermark;
+};
+inline arrival_plan late_upload_order(const std::vector<std::int64_t>& time_ms, std::mt19937_64& rng) {
+  std::vector<std::pair<std::int64_t, std::size_t>> arrival;
+  for (std::size_t i = 0; i < time_ms.size(); ++i)
+    arrival.push_back({time_ms[i] + ((rng() % 8 == 0) ? static_cast<std::int64_t>(rng() % 3'600'000) : 2000), i});
+  std::sort(arrival.begin(), arrival.end());
+  arrival_plan p;
+  std::int64_t mx = 0;
+  for (const auto& [a, i] : arrival) {
+    p.order.push_back(i);
+    mx = std::max(mx, a);
+    p.watermark.push_back(from_epoch_ms(mx - 600'000));
+  }
+  return p;
+}
+
 }  // namespace warden::test
