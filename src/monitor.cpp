@@ -151,6 +151,7 @@ result<void> monitor_impl::init(std::vector<zone> zs) {
   if (d.confirm_fixes < 1 || d.exit_fixes < 1 || d.confirm_fixes > 255 || d.exit_fixes > 255)
     return make_error(errc::usage, "confirm_fixes and exit_fixes must be in 1..255");
   std::unordered_map<std::string, std::uint32_t> seen;
+  std::map<std::string, schedule, std::less<>> compiled_schedules;  // by schedule_json
   for (std::size_t i = 0; i < zs.size(); ++i) {
     zone& z = zs[i];
     if (!seen.emplace(z.zone_id, static_cast<std::uint32_t>(i)).second)
@@ -172,11 +173,19 @@ result<void> monitor_impl::init(std::vector<zone> zs) {
     pz.bounds = z.bounds();
     pz.tolerance_m = z.tolerance_m;
     if (z.schedule) {
-      auto s = schedule::compile(*z.schedule);
-      if (!s) return make_error(s.code(), "zone " + z.zone_id + ": " + s.err().message);
-      pz.sched = std::move(*s);
-      pz.scheduled = true;
       pz.schedule_json = schedule_json(*z.schedule);
+      // Zones with the same schedule (the usual 19:00-07:00 curfew of
+      // thousands of subjects) share one compiled schedule, and with it one
+      // window cache, built once instead of once per zone.
+      if (auto c = compiled_schedules.find(pz.schedule_json); c != compiled_schedules.end()) {
+        pz.sched = c->second;
+      } else {
+        auto s = schedule::compile(*z.schedule);
+        if (!s) return make_error(s.code(), "zone " + z.zone_id + ": " + s.err().message);
+        pz.sched = std::move(*s);
+        compiled_schedules.emplace(pz.schedule_json, pz.sched);
+      }
+      pz.scheduled = true;
     }
     const std::string_view v = z.property("victim_id");
     if (!v.empty()) pz.victim_id = std::string(v);
@@ -760,6 +769,7 @@ void monitor_impl::mark(subject& s, const hrec& r, bool rejected) {
       break;
     }
   if (it == s.history.end() || !same_record(*it, r)) return;
+  mark_pos = static_cast<std::size_t>(it - s.history.begin());
   const bool was = it->pad0 != 0;
   if (was == rejected) return;
   const bool was_usable = victim_usable(*it);
@@ -788,6 +798,7 @@ void monitor_impl::process(subject& s, const hrec& rr) {
   }
   fix_seen(s, r);
   const xy p = cfg.frame.forward(lat_lon::from_degrees(r.lat_deg(), r.lon_deg()).value());
+  if (s.vproj) s.vproj->put({r.t_ms, r.lat_e7, r.lon_e7, p.x_m, p.y_m});
   const bool had_held = L.filter.holding();
   const hrec held = L.held;
   const xy held_xy = L.filter.held_point().pos;

@@ -127,6 +127,7 @@ alert_rule monitor_impl::aux_rule(std::uint32_t a) const noexcept {
 void monitor_impl::init_aux(subject& s, std::uint32_t k) {
   if (std::binary_search(victim_ids.begin(), victim_ids.end(), s.id)) {
     s.victim_device = 1;
+    s.vproj = std::make_unique<victim_proj_ring>();
     auto v = std::lower_bound(victim_links.begin(), victim_links.end(), s.id,
                               [](const auto& e, const std::string& id) { return e.first < id; });
     for (; v != victim_links.end() && v->first == s.id; ++v) {
@@ -457,14 +458,19 @@ void monitor_impl::aux_accepted_fix(subject& s, const hrec& r, xy p, double acc_
 
 void monitor_impl::victim_accepted(subject& victim, const hrec& r, double acc_m) {
   std::vector<hrec>& h = victim.history;
-  // Usually the newest record or next to it (a held fix): look back first.
   auto it = h.end();
-  for (int steps = 0; it != h.begin() && !(*(it - 1) < r); --it)
-    if (++steps == 8) {
-      it = std::lower_bound(h.begin(), it, r);
-      break;
-    }
-  if (it == h.end() || !same_record(*it, r)) return;
+  if (mark_pos < h.size() && same_record(h[mark_pos], r)) {
+    // mark() has just found it.
+    it = h.begin() + static_cast<std::ptrdiff_t>(mark_pos);
+  } else {
+    // Usually the newest record or next to it (a held fix): look back first.
+    for (int steps = 0; it != h.begin() && !(*(it - 1) < r); --it)
+      if (++steps == 8) {
+        it = std::lower_bound(h.begin(), it, r);
+        break;
+      }
+    if (it == h.end() || !same_record(*it, r)) return;
+  }
   const std::uint8_t code = victim_accuracy_code(r.accuracy_m, acc_m);
   if (it->pad1 == code) return;
   it->pad1 = code;
@@ -582,10 +588,17 @@ void monitor_impl::link_sample_at(subject& s, std::uint32_t j, std::int64_t t, x
         }
       }
     }
+    const victim_proj_ring* vproj = subjects[vi].vproj.get();
     auto proj = [&](const hrec& r) {
       for (const proj_entry& e : ls.proj)
         if (e.t_ms == r.t_ms && e.lat_e7 == r.lat_e7 && e.lon_e7 == r.lon_e7) return xy{e.x_m, e.y_m};
-      const xy p = cfg.frame.forward(lat_lon::from_degrees(r.lat_deg(), r.lon_deg()).value());
+      // The victim's own processing projected it (the same function of the
+      // same record, so the same bits).
+      xy p;
+      if (const proj_entry* e = vproj ? vproj->find(r.t_ms, r.lat_e7, r.lon_e7) : nullptr)
+        p = {e->x_m, e->y_m};
+      else
+        p = cfg.frame.forward(lat_lon::from_degrees(r.lat_deg(), r.lon_deg()).value());
       ls.proj[ls.proj_next] = {r.t_ms, r.lat_e7, r.lon_e7, p.x_m, p.y_m};
       ls.proj_next ^= 1;
       return p;
@@ -612,7 +625,10 @@ void monitor_impl::link_sample_at(subject& s, std::uint32_t j, std::int64_t t, x
   // Far beyond both radii (the frame's scale error is < 0.2% in Great
   // Britain): the grid distance over k0 decides; near them, the ground
   // distance to the millimetre.
-  const double grid_m = distance_m(o, vp.pos);
+  // sqrt of the sum of squares, not hypot (a third of the far-case cost):
+  // grid coordinates are bounded, so nothing overflows or underflows.
+  const double dx_m = o.x_m - vp.pos.x_m, dy_m = o.y_m - vp.pos.y_m;
+  const double grid_m = std::sqrt(dx_m * dx_m + dy_m * dy_m);
   const std::array<double, 2>& radii = link_radii_m[s.links[j]];
   const double d = grid_m > 1.01 * (radii[0] + margin + cfg.proximity.exit_margin_m)
                        ? grid_m / cfg.frame.k0()

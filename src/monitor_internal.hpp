@@ -19,6 +19,8 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <map>
+#include <memory>
 #include <string>
 #include <type_traits>
 #include <unordered_map>
@@ -334,6 +336,28 @@ struct proj_entry {
   double x_m = 0, y_m = 0;
 };
 
+// Victim devices' recent fixes as projected for their motion filter, newest
+// last in a ring: linked subjects' proximity samples, which need the
+// victim's fixes around each of their own, read them instead of projecting
+// the same fixes again.
+struct victim_proj_ring {
+  static constexpr std::uint32_t size = 16;
+  std::array<proj_entry, size> e{};
+  std::uint32_t next = 0;
+  void put(const proj_entry& x) noexcept {
+    e[next] = x;
+    next = (next + 1) % size;
+  }
+  // Newest first: the fixes asked for are almost always the last few.
+  const proj_entry* find(std::int64_t t_ms, std::int32_t lat_e7, std::int32_t lon_e7) const noexcept {
+    for (std::uint32_t i = 1; i <= size; ++i) {
+      const proj_entry& x = e[(next + size - i) % size];
+      if (x.t_ms == t_ms && x.lat_e7 == lat_e7 && x.lon_e7 == lon_e7) return &x;
+    }
+    return nullptr;
+  }
+};
+
 struct link_state {
   std::int64_t decided_ms = dawn_ms;   // samples up to here are decided
   // The victim's last two fixes, projected: consecutive samples mostly
@@ -414,6 +438,9 @@ struct subject {
   boost::container::small_vector<std::uint16_t, 4> params;  // params table index per slot
   subject_live live;
   std::vector<hrec> history;          // sorted
+  // Victim devices only (a cache keyed by the whole record, so never stale;
+  // not part of the checkpoint).
+  std::unique_ptr<victim_proj_ring> vproj;
   std::vector<snapshot> snaps;        // sorted by t_ms; front is the base
   std::vector<published> pubs;
   std::int64_t dirty_from = never_ms;
@@ -577,6 +604,9 @@ class monitor_impl {
   void apply_fix(subject& s, const hrec& r, xy p, double acc_m, bool inflated);
   void curfew_callback(subject& s, std::uint32_t k, curfew_event ev, const curfew_tracker& c, std::int64_t now_ms);
   void mark(subject& s, const hrec& r, bool rejected);
+  // Where the last mark() found its record in the subject's history (a hint
+  // for victim_accepted, checked before use).
+  std::size_t mark_pos = SIZE_MAX;
   void resolve(subject& s);
   void trim(subject& s, std::int64_t horizon_ms);
 
