@@ -133,8 +133,6 @@ ev_fix to_ev(const hrec& r, double acc_m) noexcept {
   return e;
 }
 
-std::int32_t quantise_deg(double deg) noexcept { return static_cast<std::int32_t>(std::llround(deg * 1e7)); }
-
 }  // namespace
 
 // ---------------------------------------------------------------------------

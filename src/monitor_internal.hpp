@@ -180,6 +180,22 @@ inline bool operator<(const hrec& a, const hrec& b) noexcept {
 }
 inline bool same_record(const hrec& a, const hrec& b) noexcept { return !(a < b) && !(b < a); }
 
+// Degrees to the stored 1e-7 degree units, rounding half away from zero
+// (std::llround, which is a library call; this is two conversions and a
+// subtraction). deg is a validated latitude or longitude, so deg * 1e7 is
+// finite and far inside the int64 range, the truncation is exact and so is
+// the fraction x - i.
+inline std::int32_t quantise_deg(double deg) noexcept {
+  const double x = deg * 1e7;
+  auto i = static_cast<std::int64_t>(x);
+  const double frac = x - static_cast<double>(i);
+  if (frac >= 0.5)
+    ++i;
+  else if (frac <= -0.5)
+    --i;
+  return static_cast<std::int32_t>(i);
+}
+
 // Victim devices' fixes go through the motion filter like anyone's before
 // they are victim positions. pad0 is the rejection mark (monitor_impl::mark);
 // pad1 is 0 while the filter has not accepted the fix (held, or merged late

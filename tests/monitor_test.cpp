@@ -364,3 +364,35 @@ TEST_CASE("max_subjects: records of new subjects beyond the limit are set aside 
   CHECK(monitor_config{}.max_subjects == 2'000'000);
   CHECK(!parse_monitor_config(R"({"max_subjects": -1})"));
 }
+
+TEST_CASE("quantise_deg rounds exactly as std::llround(deg * 1e7)", "[monitor]") {
+  std::mt19937_64 rng(20261122);
+  std::uniform_real_distribution<double> lat(-90.0, 90.0), lon(-180.0, 180.0);
+  auto check = [](double deg) {
+    CAPTURE(deg);
+    REQUIRE(detail::quantise_deg(deg) == static_cast<std::int32_t>(std::llround(deg * 1e7)));
+  };
+  for (int i = 0; i < 200000; ++i) {
+    check(lat(rng));
+    check(lon(rng));
+  }
+  // Ties and the values either side of them, both signs, and the ends.
+  for (const double base : {0.0, 1.0, 51.5, 179.9999999, 89.9999999}) {
+    for (const double half : {0.5e-7, 1.5e-7, 2.5e-7}) {
+      for (const double sign : {1.0, -1.0}) {
+        const double t = sign * (base + half);
+        check(t);
+        check(std::nextafter(t, 0.0));
+        check(std::nextafter(t, 2.0 * t));
+      }
+    }
+  }
+  for (const double e : {-180.0, -90.0, 0.0, -0.0, 90.0, 180.0}) check(e);
+  std::int64_t n = 0;  // exact ties of the scaled value: x.5
+  for (std::int64_t k = -1'800'000'000; k <= 1'800'000'000; k += 7'777'777) {
+    const double x = static_cast<double>(k) + 0.5;
+    check(x / 1e7);
+    ++n;
+  }
+  CHECK(n > 400);
+}
