@@ -761,12 +761,16 @@ void monitor_impl::mark(subject& s, const hrec& r, bool rejected) {
   // The record is almost always the newest or next to it: look back from
   // the end (the lines just written) before a binary search over history.
   auto it = s.history.end();
-  for (int steps = 0; it != s.history.begin() && !(*(it - 1) < r); --it)
-    if (++steps == 8) {
-      it = std::lower_bound(s.history.begin(), it, r);
-      break;
-    }
-  if (it == s.history.end() || !same_record(*it, r)) return;
+  if (it != s.history.begin() && same_record(*(it - 1), r)) {
+    --it;  // the newest (history holds no duplicates)
+  } else {
+    for (int steps = 0; it != s.history.begin() && !(*(it - 1) < r); --it)
+      if (++steps == 8) {
+        it = std::lower_bound(s.history.begin(), it, r);
+        break;
+      }
+    if (it == s.history.end() || !same_record(*it, r)) return;
+  }
   mark_pos = static_cast<std::size_t>(it - s.history.begin());
   const bool was = it->pad0 != 0;
   if (was == rejected) return;

@@ -364,6 +364,14 @@ void monitor_impl::fix_seen(subject& s, const hrec& r) {
   subject_live& L = s.live;
   if (s.victim_device) return;
   check_gap(s, r.t_ms);
+  if (L.aux.empty()) {
+    // Every device and unmonitored rule clear (most subjects, most of the
+    // time): nothing below has anything to close or open.
+    L.last_fix_ms = r.t_ms;
+    L.last_fix = r;
+    L.has_fix = 1;
+    return;
+  }
   bool silence_ended = false;
   if (aux_is(s, aux_unmonitored, phase::open)) {
     add_evidence(L.aux[aux_unmonitored].cur, r, r.accuracy_m);
