@@ -1477,7 +1477,7 @@ monitor_memory monitor::memory() const {
                     s.live.slots.capacity() * sizeof(detail::slot_state) + s.set_aside.size() * 48 +
                     (s.live.aux.capacity() + s.live.prox.capacity()) * sizeof(detail::aux_state) +
                     s.live.link_st.capacity() * sizeof(detail::link_state) + heap(s.links, 1) +
-                    heap(s.victim_of, 1);
+                    heap(s.victim_of, 1) + (s.vproj ? sizeof(detail::victim_proj_ring) : 0);
     m.history_bytes += s.history.capacity() * sizeof(detail::hrec);
     for (const detail::snapshot& sn : s.snaps)
       m.snapshot_bytes += sizeof(detail::snapshot) + sn.state.slots.capacity() * sizeof(detail::slot_state) +
@@ -1487,6 +1487,10 @@ monitor_memory monitor::memory() const {
     m.published_bytes += s.pubs.capacity() * sizeof(detail::published);
   }
   m.live_bytes += im.index.size() * 64;
+  for (const std::vector<std::uint32_t>* v :
+       {&im.batch_first, &im.batch_last, &im.batch_next, &im.batch_subject, &im.batch_order})
+    m.batch_bytes += v->capacity() * sizeof(std::uint32_t);
+  m.batch_bytes += im.batch_hash.capacity() * sizeof(std::size_t);
   for (const detail::prepared_zone& z : im.zones) m.zone_bytes += sizeof(z) + z.poly.memory_bytes();
   return m;
 }

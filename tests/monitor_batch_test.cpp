@@ -163,3 +163,17 @@ TEST_CASE("push_batch: an empty batch and a batch of bad records", "[monitor][ba
   CHECK(r[1] == errc::bad_accuracy);
   CHECK(m.counters().fixes == 2);
 }
+
+TEST_CASE("push_batch: its scratch is counted in memory(), and single pushes have none", "[monitor][batch]") {
+  const stream st = make_stream(11, 6, 0);
+  std::vector<fix> views;
+  for (const stored_fix& f : st.order) views.push_back(f.view());
+  monitor single = monitor::create(st.zones, {}, {}).value();
+  for (const fix& f : views) single.push(f);
+  CHECK(single.memory().batch_bytes == 0);
+  monitor batched = monitor::create(st.zones, {}, {}).value();
+  batched.push_batch(views);
+  // A subject index, a chain link and a hash per fix at least.
+  CHECK(batched.memory().batch_bytes >= views.size() * (2 * sizeof(std::uint32_t) + sizeof(std::size_t)));
+  CHECK(batched.memory().live_bytes == single.memory().live_bytes);
+}

@@ -234,6 +234,7 @@ struct monitor_memory {
   std::size_t snapshot_bytes = 0;  // replay snapshots
   std::size_t published_bytes = 0; // episodes that late data may still amend
   std::size_t zone_bytes = 0;      // prepared zones (shared by all subjects)
+  std::size_t batch_bytes = 0;     // push_batch's scratch, kept between batches (~16 B per fix of the largest batch)
 };
 
 namespace detail {
