@@ -3,6 +3,7 @@
 // rows stream out through small ordered queues.
 #include "synth_model.hpp"
 
+#include <warden/alert.hpp>
 #include <warden/readers.hpp>
 #include <warden/version.hpp>
 
@@ -97,23 +98,6 @@ struct truth_row {
 struct truth_after {
   bool operator()(const truth_row& a, const truth_row& b) const noexcept { return a.key() > b.key(); }
 };
-
-void append_json_string(std::string& out, std::string_view s) {
-  out += '"';
-  for (char ch : s) {
-    if (ch == '"' || ch == '\\') {
-      out += '\\';
-      out += ch;
-    } else if (static_cast<unsigned char>(ch) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(ch)));
-      out += buf;
-    } else {
-      out += ch;
-    }
-  }
-  out += '"';
-}
 
 class simulator {
  public:

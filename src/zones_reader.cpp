@@ -1,5 +1,6 @@
 // The GeoJSON zones reader (warden/zone.hpp).
 #include <warden/detail/geos_adapter.hpp>
+#include <warden/detail/checksum.hpp>
 #include <warden/detail/json.hpp>
 #include <warden/zone.hpp>
 
@@ -149,33 +150,16 @@ result<void> check_identifier(std::string_view s, errc code, std::string_view wh
 
 // ---- the version hash --------------------------------------------------------
 
-class fnv1a64 {
- public:
-  void byte(std::uint8_t b) noexcept {
-    h_ ^= b;
-    h_ *= 0x100000001b3ULL;
-  }
-  void u64(std::uint64_t v) noexcept {
-    for (int i = 0; i < 8; ++i) byte(static_cast<std::uint8_t>(v >> (8 * i)));  // little-endian everywhere
-  }
-  void f64(double d) noexcept { u64(std::bit_cast<std::uint64_t>(d == 0.0 ? 0.0 : d)); }
-  void str(std::string_view s) noexcept {
-    u64(s.size());
-    for (const char c : s) byte(static_cast<std::uint8_t>(c));
-  }
-  std::string hex() const {
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string out(16, '0');
-    for (int i = 0; i < 16; ++i) out[static_cast<std::size_t>(15 - i)] = digits[(h_ >> (4 * i)) & 15];
-    return out;
-  }
-
- private:
-  std::uint64_t h_ = 0xcbf29ce484222325ULL;
-};
+// 16 lower-case hex digits, most significant first.
+std::string hex16(std::uint64_t v) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out(16, '0');
+  for (int i = 0; i < 16; ++i) out[static_cast<std::size_t>(15 - i)] = digits[(v >> (4 * i)) & 15];
+  return out;
+}
 
 std::string zone_version(const zone& z, bool planar) {
-  fnv1a64 h;
+  detail::fnv1a64_stream h;
   // Planar zones hash their metres under another tag, so that a planar zone
   // never shares a version with a WGS84 one whose numbers happen to match.
   h.str(planar ? "warden.zone.planar.v1" : "warden.zone.v1");
@@ -235,7 +219,7 @@ std::string zone_version(const zone& z, bool planar) {
     h.str(s.from);
     h.str(s.until);
   }
-  return h.hex();
+  return hex16(h.value());
 }
 
 // ---- the schedule's JSON shape -------------------------------------------------

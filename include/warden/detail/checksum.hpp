@@ -88,14 +88,38 @@ class checksum64 {
   std::uint64_t total_ = 0;
 };
 
+// FNV-1a 64, fed piece by piece; the typed feeds fix the byte order
+// (little-endian on every machine) so that a hash of values is portable.
+class fnv1a64_stream {
+ public:
+  void byte(std::uint8_t b) noexcept {
+    h_ ^= b;
+    h_ *= 1099511628211ull;
+  }
+  void bytes(std::string_view s) noexcept {
+    for (const char c : s) byte(static_cast<std::uint8_t>(c));
+  }
+  void u64(std::uint64_t v) noexcept {
+    for (int i = 0; i < 8; ++i) byte(static_cast<std::uint8_t>(v >> (8 * i)));
+  }
+  // -0.0 hashes as 0.0.
+  void f64(double d) noexcept { u64(std::bit_cast<std::uint64_t>(d == 0.0 ? 0.0 : d)); }
+  // The length, then the bytes: "ab","c" and "a","bc" differ.
+  void str(std::string_view s) noexcept {
+    u64(s.size());
+    bytes(s);
+  }
+  std::uint64_t value() const noexcept { return h_; }
+
+ private:
+  std::uint64_t h_ = 14695981039346656037ull;
+};
+
 // FNV-1a 64 over the bytes of `s`.
 inline std::uint64_t fnv1a64(std::string_view s) noexcept {
-  std::uint64_t h = 14695981039346656037ull;
-  for (const char c : s) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ull;
-  }
-  return h;
+  fnv1a64_stream h;
+  h.bytes(s);
+  return h.value();
 }
 
 }  // namespace warden::detail
