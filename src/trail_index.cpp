@@ -355,8 +355,8 @@ trail_index::entry trail_index::make_entry(const trail_block& b, std::uint32_t k
 double trail_index::box_distance_m(const trail_block& b, xy q) const noexcept {
   const double qx = q.x_m * 100.0 - static_cast<double>(origin_x_cm_);
   const double qy = q.y_m * 100.0 - static_cast<double>(origin_y_cm_);
-  const double dx = std::max({static_cast<double>(b.min_x_cm) - qx, 0.0, qx - static_cast<double>(b.max_x_cm)});
-  const double dy = std::max({static_cast<double>(b.min_y_cm) - qy, 0.0, qy - static_cast<double>(b.max_y_cm)});
+  const double dx = std::max(std::max(static_cast<double>(b.min_x_cm) - qx, qx - static_cast<double>(b.max_x_cm)), 0.0);
+  const double dy = std::max(std::max(static_cast<double>(b.min_y_cm) - qy, qy - static_cast<double>(b.max_y_cm)), 0.0);
   return std::sqrt(dx * dx + dy * dy) / 100.0;
 }
 
@@ -414,8 +414,8 @@ void trail_index::candidates(xy q, double radius_m, std::int64_t from_ms, std::i
           const double reach = e->max_dt_s == 0xFFFF ? reach_m(blocks_[e->block], v_mps)
                                                      : e->accuracy_m + v_mps * (e->max_dt_s / 2.0);
           const double lim = radius_m + reach + 0.002;
-          const double dx = std::max({static_cast<double>(e->min_x_m) - qxm, 0.0, qxm - static_cast<double>(e->max_x_m)});
-          const double dy = std::max({static_cast<double>(e->min_y_m) - qym, 0.0, qym - static_cast<double>(e->max_y_m)});
+          const double dx = std::max(std::max(static_cast<double>(e->min_x_m) - qxm, qxm - static_cast<double>(e->max_x_m)), 0.0);
+          const double dy = std::max(std::max(static_cast<double>(e->min_y_m) - qym, qym - static_cast<double>(e->max_y_m)), 0.0);
           if (dx * dx + dy * dy > lim * lim) continue;
           scratch.stamp[e->subject] = mark;
           out.push_back(candidate{e->subject, static_cast<std::uint32_t>(e->block - block_begin_[e->subject])});

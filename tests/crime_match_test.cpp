@@ -361,11 +361,13 @@ scenario make_scenario(std::uint64_t seed, std::uint32_t subjects, std::uint32_t
   return s;
 }
 
+// far_crimes: that many more crimes, copies of the first ones moved 6,000 km
+// away (beyond the evaluation's single-precision kernels, which then give
+// way to the double ones); io: the index layout (max_speed_mps is index_v).
 void differential(std::uint64_t seed, std::uint32_t subjects, std::uint32_t days, std::size_t crimes, double v,
-                  double index_v, bool at_reach_edge = false) {
+                  double index_v, bool at_reach_edge = false, trail_index_options io = {}, std::size_t far_crimes = 0) {
   scenario sc = make_scenario(seed, subjects, days);
   const std::int64_t gap = sc.store.options().max_gap.count();
-  trail_index_options io;
   io.max_speed_mps = index_v;
   auto ix = trail_index::build(sc.store, io);
   REQUIRE(ix);
@@ -377,7 +379,12 @@ void differential(std::uint64_t seed, std::uint32_t subjects, std::uint32_t days
   mo.all_statuses = true;
   auto all = crime_matcher::make(*ix, mo);
   REQUIRE(all);
-  const auto cq = make_crimes(sc.trails, gap, sc.gp, crimes, seed * 7 + 1, at_reach_edge ? v : 0.0);
+  auto cq = make_crimes(sc.trails, gap, sc.gp, crimes, seed * 7 + 1, at_reach_edge ? v : 0.0);
+  for (std::size_t k = 0; k < far_crimes && k < crimes; ++k) {
+    crime_query far = cq[k];
+    far.pos = xy{far.pos.x_m + 6'000'000, far.pos.y_m - 6'000'000};
+    cq.push_back(far);
+  }
   const auto rows = m->match(cq);
   const std::size_t all_count = std::min<std::size_t>(cq.size(), 20'000);
   const auto all_rows = all->match(std::span<const crime_query>(cq.data(), all_count));
@@ -434,6 +441,32 @@ TEST_CASE("matcher equals brute force at walking and above-index speeds", "[crim
   differential(2, 10, 1, 10'000, 3.0, 40.0);   // queries slower than the index layout
   differential(3, 10, 1, 10'000, 70.0, 40.0);  // faster: the search disc grows
   differential(4, 8, 1, 5'000, 0.0, 0.0);      // max speed 0
+}
+
+TEST_CASE("matcher equals brute force with long blocks and far crimes", "[crime_match]") {
+  // Blocks of up to 400 segments and 12 hours: the evaluation takes them in
+  // pieces, and those spanning over 2^24 ms (4.7 h) with its double-precision
+  // kernels and summed times; crimes 6,000 km away use the double kernels too.
+  trail_index_options io;
+  io.block_segments = 400;
+  io.max_block_duration = milliseconds{12 * 3600 * 1000};
+  io.max_block_side_m = 0;
+  {
+    // The layout does have such blocks.
+    const scenario sc = make_scenario(9, 10, 2);
+    const auto ix = trail_index::build(sc.store, io);
+    REQUIRE(ix);
+    std::size_t long_blocks = 0, pieces = 0;
+    for (std::uint32_t s = 0; s < sc.store.subject_count(); ++s)
+      for (const trail_block& b : ix->blocks_of(s)) {
+        if (b.t_last_ms - b.t_first_ms >= (std::int64_t{1} << 24)) ++long_blocks;
+        if (b.segments > 62) ++pieces;
+      }
+    CHECK(long_blocks > 0);
+    CHECK(pieces > 20);
+  }
+  differential(9, 10, 2, 5'000, 40.0, 40.0, false, io, 300);
+  differential(10, 8, 2, 3'000, 40.0, 40.0, true, io);
 }
 
 TEST_CASE("matcher equals brute force at the edge of prism reach", "[crime_match]") {
