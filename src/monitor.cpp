@@ -105,13 +105,6 @@ params_entry make_params_entry(const rule_params& p) {
 
 bool is_curfew(const prepared_zone& z) noexcept { return z.kind == zone_kind::curfew_home; }
 
-// Frame distance from p to a box (0 inside it).
-double box_distance_m(const box& b, xy p) noexcept {
-  const double dx = std::max({b.min.x_m - p.x_m, 0.0, p.x_m - b.max.x_m});
-  const double dy = std::max({b.min.y_m - p.y_m, 0.0, p.y_m - b.max.y_m});
-  return std::sqrt(dx * dx + dy * dy);
-}
-
 verdict zone_verdict_of(const prepared_zone& z, xy p, double acc_m) noexcept {
   // Far outside the box: outside for either side (tolerance only widens
   // the margin towards the breach side).
@@ -465,6 +458,7 @@ void monitor_impl::prefetch_subject_heap(std::uint32_t k) const noexcept {
     if (const std::uint32_t vi = link_victim[li]; vi != UINT32_MAX) {
       const std::vector<hrec>& h = subjects[vi].history;
       if (h.size() >= 3) prefetch_lines(h.data() + h.size() - 3, 3 * sizeof(hrec));
+      if (subjects[vi].vproj) prefetch_lines(subjects[vi].vproj.get(), sizeof(victim_proj_ring));
     }
 }
 

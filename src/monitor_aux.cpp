@@ -22,12 +22,6 @@ namespace {
 
 std::int64_t ms_of(std::chrono::milliseconds d) noexcept { return d.count(); }
 
-double box_gap_m(const box& b, xy p) noexcept {
-  const double dx = std::max({b.min.x_m - p.x_m, 0.0, p.x_m - b.max.x_m});
-  const double dy = std::max({b.min.y_m - p.y_m, 0.0, p.y_m - b.max.y_m});
-  return std::sqrt(dx * dx + dy * dy);
-}
-
 void append_num(std::string& out, double v, int decimals) {
   if (!std::isfinite(v)) {
     out += "null";
@@ -412,7 +406,7 @@ void monitor_impl::silent_approach(const subject& s, episode& e, std::int64_t no
   for (std::uint32_t k = 0; k < L.slots.size(); ++k) {
     const prepared_zone& z = zones[s.zones[k]];
     if (z.kind != zone_kind::victim_home && z.kind != zone_kind::exclusion) continue;
-    if (box_gap_m(z.bounds, p) > radius) continue;
+    if (box_distance_m(z.bounds, p) > radius) continue;
     const double inside = z.polygonal ? z.poly.signed_distance_m(p) : signed_distance_m(z.disc, p);
     if (-inside <= radius) note(static_cast<std::uint16_t>(k));
   }

@@ -180,6 +180,14 @@ inline bool operator<(const hrec& a, const hrec& b) noexcept {
 }
 inline bool same_record(const hrec& a, const hrec& b) noexcept { return !(a < b) && !(b < a); }
 
+// Frame distance from p to a box, metres (0 inside it). Nested std::max:
+// GCC 12 does not inline the initializer-list form, a call per use.
+inline double box_distance_m(const box& b, xy p) noexcept {
+  const double dx = std::max(std::max(b.min.x_m - p.x_m, 0.0), p.x_m - b.max.x_m);
+  const double dy = std::max(std::max(b.min.y_m - p.y_m, 0.0), p.y_m - b.max.y_m);
+  return std::sqrt(dx * dx + dy * dy);
+}
+
 // Degrees to the stored 1e-7 degree units, rounding half away from zero
 // (std::llround, which is a library call; this is two conversions and a
 // subtraction). deg is a validated latitude or longitude, so deg * 1e7 is

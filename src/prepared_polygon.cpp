@@ -171,8 +171,8 @@ result<prepared_polygon> prepared_polygon::build(const multipolygon& mp, const p
 
 double prepared_polygon::boundary_distance_lower_bound_m(xy p) const noexcept {
   if (cells_.empty()) return std::numeric_limits<double>::infinity();
-  const double dx = std::max({bbox_.min.x_m - p.x_m, 0.0, p.x_m - bbox_.max.x_m});
-  const double dy = std::max({bbox_.min.y_m - p.y_m, 0.0, p.y_m - bbox_.max.y_m});
+  const double dx = std::max(std::max(bbox_.min.x_m - p.x_m, 0.0), p.x_m - bbox_.max.x_m);
+  const double dy = std::max(std::max(bbox_.min.y_m - p.y_m, 0.0), p.y_m - bbox_.max.y_m);
   // Shaved so that rounding can never lift it above the exact distance.
   const double outside_box = std::hypot(dx, dy) * (1 - 1e-12);
   const double fx = (p.x_m - g_.x0) * g_.inv_w, fy = (p.y_m - g_.y0) * g_.inv_h;

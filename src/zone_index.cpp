@@ -83,8 +83,8 @@ struct zone_index_build {
   // the query's floating-point test agrees for every point mapped there.
   circle_class classify(const circle& c, double x0, double y0, double x1, double y1) const noexcept {
     x0 -= margin, y0 -= margin, x1 += margin, y1 += margin;
-    const double nx = std::max({x0 - c.centre.x_m, 0.0, c.centre.x_m - x1});
-    const double ny = std::max({y0 - c.centre.y_m, 0.0, c.centre.y_m - y1});
+    const double nx = std::max(std::max(x0 - c.centre.x_m, 0.0), c.centre.x_m - x1);
+    const double ny = std::max(std::max(y0 - c.centre.y_m, 0.0), c.centre.y_m - y1);
     if (std::hypot(nx, ny) > c.radius_m * (1 + 1e-12)) return circle_class::none;
     const double fx = std::max(std::fabs(c.centre.x_m - x0), std::fabs(c.centre.x_m - x1));
     const double fy = std::max(std::fabs(c.centre.y_m - y0), std::fabs(c.centre.y_m - y1));
