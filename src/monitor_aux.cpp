@@ -358,14 +358,16 @@ void monitor_impl::fix_seen(subject& s, const hrec& r) {
   subject_live& L = s.live;
   if (s.victim_device) return;
   check_gap(s, r.t_ms);
-  if (L.aux.empty()) {
-    // Every device and unmonitored rule clear (most subjects, most of the
-    // time): nothing below has anything to close or open.
-    L.last_fix_ms = r.t_ms;
-    L.last_fix = r;
-    L.has_fix = 1;
-    return;
-  }
+  // aux is empty while every device and unmonitored rule is clear (most
+  // subjects, most of the time): then a fix has nothing to close or open.
+  if (!L.aux.empty()) device_rules_on_fix(s, r);
+  L.last_fix_ms = r.t_ms;
+  L.last_fix = r;
+  L.has_fix = 1;
+}
+
+void monitor_impl::device_rules_on_fix(subject& s, const hrec& r) {
+  subject_live& L = s.live;
   bool silence_ended = false;
   if (aux_is(s, aux_unmonitored, phase::open)) {
     add_evidence(L.aux[aux_unmonitored].cur, r, r.accuracy_m);
@@ -385,9 +387,6 @@ void monitor_impl::fix_seen(subject& s, const hrec& r) {
     const std::int64_t start = silence_ended ? r.t_ms : L.aux[aux_no_gps].run_start_ms;
     aux_open(s, aux_no_gps, alert_rule::no_gps, start, r.t_ms, r.t_ms);
   }
-  L.last_fix_ms = r.t_ms;
-  L.last_fix = r;
-  L.has_fix = 1;
 }
 
 void monitor_impl::silent_approach(const subject& s, episode& e, std::int64_t now_ms) const {

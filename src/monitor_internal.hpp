@@ -660,6 +660,7 @@ class monitor_impl {
   }
   void device_event_rule(subject& s, const hrec& r);
   void fix_seen(subject& s, const hrec& r);
+  void device_rules_on_fix(subject& s, const hrec& r);
   void aux_accepted_fix(subject& s, const hrec& r, xy p, double acc_m, bool weak);
   void check_gap(subject& s, std::int64_t now_ms);
   std::uint8_t no_gps_into_silence(subject& s, std::int64_t silence_start_ms, std::int64_t now_ms);
