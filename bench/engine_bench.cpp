@@ -169,6 +169,15 @@ void BM_engine_end_to_end(benchmark::State& state) {
 }
 BENCHMARK(BM_engine_end_to_end)->Args({10000, 180})->Unit(benchmark::kMillisecond)->UseRealTime();
 
+// Alert events of a run, and of those the proximity ones.
+void count_alerts(const monitor& m, std::uint64_t& alerts, std::uint64_t& prox) {
+  alerts = prox = 0;
+  for (const auto& [k, c] : m.counters().alerts) {
+    alerts += c;
+    if (k.first == alert_type::proximity || k.first == alert_type::proximity_warning) prox += c;
+  }
+}
+
 // Issue 6: the same stream of subject and victim-device fixes, without and
 // with the victim links (arg 2 = 0 / 1). Throughput counts every fix; the
 // two runs must stay within 20% of each other.
@@ -193,11 +202,7 @@ void BM_engine_proximity(benchmark::State& state) {
     state.PauseTiming();
     mem = m->memory();
     replays = m->counters().replays;
-    alerts = prox = 0;
-    for (const auto& [k, c] : m->counters().alerts) {
-      alerts += c;
-      if (k.first == alert_type::proximity || k.first == alert_type::proximity_warning) prox += c;
-    }
+    count_alerts(*m, alerts, prox);
     m = monitor::create({}, {}, {});
     state.ResumeTiming();
   }
@@ -265,11 +270,7 @@ void BM_engine_proximity_batch(benchmark::State& state) {
     run_batched(*m, views);
     state.PauseTiming();
     replays = m->counters().replays;
-    alerts = prox = 0;
-    for (const auto& [k, c] : m->counters().alerts) {
-      alerts += c;
-      if (k.first == alert_type::proximity || k.first == alert_type::proximity_warning) prox += c;
-    }
+    count_alerts(*m, alerts, prox);
     m = monitor::create({}, {}, {});
     state.ResumeTiming();
   }

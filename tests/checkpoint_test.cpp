@@ -27,11 +27,9 @@ scenario make_scenario() {
   std::vector<stored_fix> fixes = small_tracks(11, 3, 4.5);
   // Arrival order with some late uploads.
   std::mt19937_64 rng(99);
-  std::vector<std::int64_t> t;
-  for (const stored_fix& f : fixes) t.push_back(to_epoch_ms(f.time));
-  arrival_plan p = late_upload_order(t, rng);
-  for (const std::size_t i : p.order) s.order.push_back(fixes[i]);
-  s.watermark = std::move(p.watermark);
+  arrival_stream a = late_upload_stream(fixes, rng);
+  s.order = std::move(a.order);
+  s.watermark = std::move(a.watermark);
   return s;
 }
 

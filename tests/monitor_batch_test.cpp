@@ -53,11 +53,9 @@ stream make_stream(std::uint64_t seed, int subjects, int victims) {
     else b.subject_id.clear();       // bad_id
     fixes.push_back(b);
   }
-  std::vector<std::int64_t> t;
-  for (const stored_fix& f : fixes) t.push_back(to_epoch_ms(f.time));
-  arrival_plan p = late_upload_order(t, rng);
-  for (const std::size_t i : p.order) s.order.push_back(fixes[i]);
-  s.watermark = std::move(p.watermark);
+  arrival_stream a = late_upload_stream(fixes, rng);
+  s.order = std::move(a.order);
+  s.watermark = std::move(a.watermark);
   return s;
 }
 

@@ -218,4 +218,19 @@ inline arrival_plan late_upload_order(const std::vector<std::int64_t>& time_ms, 
   return p;
 }
 
+// `fixes` in the arrival order of late_upload_order, with its watermarks.
+struct arrival_stream {
+  std::vector<stored_fix> order;
+  std::vector<instant> watermark;
+};
+inline arrival_stream late_upload_stream(const std::vector<stored_fix>& fixes, std::mt19937_64& rng) {
+  std::vector<std::int64_t> t;
+  for (const stored_fix& f : fixes) t.push_back(to_epoch_ms(f.time));
+  arrival_plan p = late_upload_order(t, rng);
+  arrival_stream a;
+  for (const std::size_t k : p.order) a.order.push_back(fixes[k]);
+  a.watermark = std::move(p.watermark);
+  return a;
+}
+
 }  // namespace warden::test
